@@ -1,0 +1,98 @@
+// Package fleet holds the domain types every other package speaks: an
+// instance as gameday sees it, the target that selects instances, and the
+// small Provider interface the executor drives. It has no dependencies on the
+// AWS SDK so that plan, execute and score stay pure.
+package fleet
+
+import (
+	"context"
+	"sort"
+	"time"
+)
+
+// EC2 instance state names, as the API spells them.
+const (
+	StatePending      = "pending"
+	StateRunning      = "running"
+	StateShuttingDown = "shutting-down"
+	StateTerminated   = "terminated"
+	StateStopping     = "stopping"
+	StateStopped      = "stopped"
+)
+
+// Instance is one EC2 instance as seen by a Describe call.
+type Instance struct {
+	ID           string            `json:"id"`
+	Region       string            `json:"region"`
+	AZ           string            `json:"az"`
+	State        string            `json:"state"`
+	InstanceType string            `json:"instance_type,omitempty"`
+	PrivateIP    string            `json:"private_ip,omitempty"`
+	PublicIP     string            `json:"public_ip,omitempty"`
+	LaunchTime   time.Time         `json:"launch_time,omitzero"`
+	Tags         map[string]string `json:"tags,omitempty"`
+}
+
+// HasTag reports whether the instance carries key with exactly value.
+func (i Instance) HasTag(key, value string) bool {
+	v, ok := i.Tags[key]
+	return ok && v == value
+}
+
+// Target selects instances on the provider side. Every non-empty field
+// narrows the selection (logical AND); values inside one field are
+// alternatives (logical OR), exactly like EC2 DescribeInstances filters.
+type Target struct {
+	Region string
+	// Tags must all match; a value may use the EC2 wildcards * and ?.
+	Tags map[string]string
+	// AvailabilityZones limits the selection to these zones when non-empty.
+	AvailabilityZones []string
+	// States limits the selection to these instance states; empty means any.
+	States []string
+}
+
+// Provider is what the executor needs from a cloud: list the instances a
+// target matches and act on them. Implementations batch and pace calls
+// themselves; callers pass whole waves.
+type Provider interface {
+	// List returns every instance matching target, sorted by ID.
+	List(ctx context.Context, target Target) ([]Instance, error)
+	// Reboot asks for an OS reboot of every instance in ids.
+	Reboot(ctx context.Context, ids []string) error
+}
+
+// SortByID sorts instances in place by instance ID, the canonical order that
+// keeps planning deterministic whatever order an API returned.
+func SortByID(instances []Instance) {
+	sort.Slice(instances, func(a, b int) bool { return instances[a].ID < instances[b].ID })
+}
+
+// IDs returns the IDs of instances, in order.
+func IDs(instances []Instance) []string {
+	ids := make([]string, len(instances))
+	for i, inst := range instances {
+		ids[i] = inst.ID
+	}
+	return ids
+}
+
+// AZCount is how many instances sit in one availability zone.
+type AZCount struct {
+	AZ    string `json:"az"`
+	Count int    `json:"count"`
+}
+
+// CountByAZ counts instances per availability zone, sorted by zone name.
+func CountByAZ(instances []Instance) []AZCount {
+	counts := map[string]int{}
+	for _, inst := range instances {
+		counts[inst.AZ]++
+	}
+	out := make([]AZCount, 0, len(counts))
+	for az, n := range counts {
+		out = append(out, AZCount{AZ: az, Count: n})
+	}
+	sort.Slice(out, func(a, b int) bool { return out[a].AZ < out[b].AZ })
+	return out
+}

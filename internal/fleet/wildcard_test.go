@@ -1,0 +1,58 @@
+package fleet
+
+import "testing"
+
+func TestMatchWildcard(t *testing.T) {
+	tests := []struct {
+		pattern, s string
+		want       bool
+	}{
+		{"web", "web", true},
+		{"web", "Web", false},
+		{"web", "web1", false},
+		{"web*", "web", true},
+		{"web*", "web-01", true},
+		{"*-01", "web-01", true},
+		{"w?b", "wab", true},
+		{"w?b", "wb", false},
+		{"*", "", true},
+		{"", "", true},
+		{"", "x", false},
+		{"a*b*c", "aXXbYYc", true},
+		{"a*b*c", "aXXbYY", false},
+		{`web\*`, "web*", true},
+		{`web\*`, "web1", false},
+		{`a\?`, "a?", true},
+		{`a\?`, "ab", false},
+		{"**x", "abx", true},
+		{"é?", "éa", true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.pattern+"~"+tt.s, func(t *testing.T) {
+			if got := MatchWildcard(tt.pattern, tt.s); got != tt.want {
+				t.Errorf("MatchWildcard(%q, %q) = %v, want %v", tt.pattern, tt.s, got, tt.want)
+			}
+		})
+	}
+}
+
+func FuzzMatchWildcard(f *testing.F) {
+	f.Add("a*b?c", "axxbyc")
+	f.Add(`\*`, "*")
+	f.Fuzz(func(t *testing.T, pattern, s string) {
+		// A pattern without special characters matches only itself.
+		got := MatchWildcard(pattern, s)
+		plain := true
+		for _, r := range pattern {
+			if r == '*' || r == '?' || r == '\\' {
+				plain = false
+			}
+		}
+		if plain && got != (pattern == s) {
+			t.Fatalf("MatchWildcard(%q, %q) = %v for a plain pattern", pattern, s, got)
+		}
+		if !MatchWildcard("*", s) {
+			t.Fatalf("* must match %q", s)
+		}
+	})
+}
