@@ -1,0 +1,81 @@
+package scenario
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"gameday/internal/strictyaml"
+)
+
+// Load reads and parses the scenario file at path. Problems with its
+// content are returned as strictyaml.Errors; a file that cannot be read
+// gives the underlying error, wrapped, so that errors.Is(err,
+// fs.ErrNotExist) works.
+func Load(path string) (*Scenario, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("scenario: %w", err)
+	}
+	defer f.Close()
+	// Read one byte past the limit so that strictyaml reports an oversized
+	// file without the whole of it being read into memory.
+	data, err := io.ReadAll(io.LimitReader(f, strictyaml.MaxInputSize+1))
+	if err != nil {
+		return nil, fmt.Errorf("scenario: read %s: %w", path, err)
+	}
+	return Parse(path, data)
+}
+
+// Parse decodes, fills defaults and validates a scenario. source names the
+// input in error messages. On any problem it returns nil and
+// strictyaml.Errors holding every problem found, decoding and validation
+// together, sorted by position.
+func Parse(source string, data []byte) (*Scenario, error) {
+	s := &Scenario{}
+	pos, err := strictyaml.Decode(source, data, s)
+	var errs strictyaml.Errors
+	if err != nil && !errors.As(err, &errs) {
+		return nil, err
+	}
+	s.Source = source
+	applyDefaults(s, pos.Has)
+	errs = append(errs, unrelated(validate(s, pos), errs)...)
+	if len(errs) > 0 {
+		errs.Sort()
+		return nil, errs
+	}
+	return s, nil
+}
+
+// unrelated drops validation errors about a path that also failed to
+// decode, or sits above or below one: a count that is not a number should
+// not also be reported as "must be at least 1", nor a blast_radius with a
+// misspelled key as "choose one of ...". A decode error for the whole
+// document (path "") silences validation entirely.
+func unrelated(validation, decoding strictyaml.Errors) strictyaml.Errors {
+	var kept strictyaml.Errors
+	for _, v := range validation {
+		related := false
+		for _, d := range decoding {
+			if within(v.Path, d.Path) || within(d.Path, v.Path) {
+				related = true
+				break
+			}
+		}
+		if !related {
+			kept = append(kept, v)
+		}
+	}
+	return kept
+}
+
+// within reports whether path is parent or lies under it.
+func within(path, parent string) bool {
+	if parent == "" || path == parent {
+		return true
+	}
+	return strings.HasPrefix(path, parent+".") || strings.HasPrefix(path, parent+"[")
+}
