@@ -1,0 +1,186 @@
+package execute
+
+import (
+	"context"
+	"errors"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"testing/synctest"
+	"time"
+
+	"go.uber.org/zap"
+
+	"gameday/internal/fleet"
+	"gameday/internal/plan"
+	"gameday/internal/verify"
+)
+
+type fakeProvider struct {
+	mu     sync.Mutex
+	calls  [][]string
+	at     []time.Time
+	failOn int // 1-based call number that fails; 0 = never
+}
+
+func (f *fakeProvider) Reboot(_ context.Context, ids []string) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.calls = append(f.calls, ids)
+	f.at = append(f.at, time.Now())
+	if len(f.calls) == f.failOn {
+		return errors.New("boom")
+	}
+	return nil
+}
+
+// fakeGate recovers every instance after recoverAfter, except those in never.
+type fakeGate struct {
+	recoverAfter time.Duration
+	never        map[string]bool
+}
+
+func (g *fakeGate) MarkActed([]string, time.Time) {}
+
+func (g *fakeGate) WaitRecovered(ctx context.Context, ids []string, timeout time.Duration) (verify.GateResult, error) {
+	var res verify.GateResult
+	for _, id := range ids {
+		if g.never[id] {
+			res.Pending = append(res.Pending, id)
+		} else {
+			res.Recovered = append(res.Recovered, id)
+		}
+	}
+	wait := g.recoverAfter
+	if len(res.Pending) > 0 {
+		wait, res.TimedOut = timeout, true
+	}
+	select {
+	case <-ctx.Done():
+		return res, ctx.Err()
+	case <-time.After(wait):
+		res.Elapsed = wait
+		return res, nil
+	}
+}
+
+type recordingObserver struct{ started, finished []int }
+
+func (o *recordingObserver) WaveStarted(w plan.Wave, _ int) { o.started = append(o.started, w.Index) }
+func (o *recordingObserver) WaveFinished(r WaveResult, _ int) {
+	o.finished = append(o.finished, r.Index)
+}
+func waves(sizes ...int) *plan.Plan {
+	p := &plan.Plan{}
+	n := 0
+	for i, size := range sizes {
+		w := plan.Wave{Index: i + 1}
+		for range size {
+			n++
+			w.Instances = append(w.Instances, fleet.Instance{ID: "i-" + strings.Repeat("0", 3) + string(rune('a'+n))})
+		}
+		p.Waves = append(p.Waves, w)
+	}
+	return p
+}
+
+func TestRunActsOnEveryWaveInOrderWithIntervalAfterTheGate(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		p := waves(3, 3, 2)
+		prov, obs := &fakeProvider{}, &recordingObserver{}
+		cfg := Config{Interval: 10 * time.Second, WaitForHealthy: true, GateTimeout: time.Minute}
+		res, err := Run(t.Context(), p, cfg, Deps{Provider: prov, Gate: &fakeGate{recoverAfter: 5 * time.Second}, Observer: obs, Log: zap.NewNop()})
+		if err != nil || res.Aborted {
+			t.Fatalf("Run = %+v, %v", res, err)
+		}
+		if got, want := len(prov.calls), 3; got != want {
+			t.Fatalf("%d reboot calls, want %d", got, want)
+		}
+		for i := 1; i < len(prov.at); i++ {
+			// 5 s gate + 10 s interval between the starts of consecutive waves.
+			if got := prov.at[i].Sub(prov.at[i-1]); got != 15*time.Second {
+				t.Errorf("wave %d started %v after wave %d, want 15s", i+1, got, i)
+			}
+		}
+		if !slices.Equal(res.Acted, slices.Concat(prov.calls...)) || len(res.Acted) != 8 {
+			t.Errorf("Acted = %v, want the 8 rebooted ids", res.Acted)
+		}
+		if !slices.Equal(obs.started, []int{1, 2, 3}) || !slices.Equal(obs.finished, []int{1, 2, 3}) {
+			t.Errorf("observer saw started %v finished %v", obs.started, obs.finished)
+		}
+		for _, w := range res.Waves {
+			if w.Gate != GatePassed {
+				t.Errorf("wave %d gate %q, want passed", w.Index, w.Gate)
+			}
+		}
+	})
+}
+
+func TestRunAbortsOnGateTimeoutAndActsOnNoLaterWave(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		p := waves(2, 2)
+		stuck := p.Waves[0].Instances[1].ID
+		prov := &fakeProvider{}
+		gate := &fakeGate{recoverAfter: time.Second, never: map[string]bool{stuck: true}}
+		cfg := Config{WaitForHealthy: true, GateTimeout: 2 * time.Minute}
+		res, err := Run(t.Context(), p, cfg, Deps{Provider: prov, Gate: gate, Observer: &recordingObserver{}, Log: zap.NewNop()})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !res.Aborted || !strings.Contains(res.AbortReason, stuck) || !strings.Contains(res.AbortReason, "wave 1") {
+			t.Errorf("abort reason %q, want wave 1 naming %s", res.AbortReason, stuck)
+		}
+		if len(prov.calls) != 1 {
+			t.Errorf("%d reboot calls after a gate timeout, want 1", len(prov.calls))
+		}
+	})
+}
+
+func TestRunStopsAtAProviderError(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		prov := &fakeProvider{failOn: 2}
+		res, err := Run(t.Context(), waves(1, 1, 1), Config{}, Deps{Provider: prov, Gate: &fakeGate{}, Observer: &recordingObserver{}, Log: zap.NewNop()})
+		if err == nil || err.Error() != "boom" {
+			t.Fatalf("err = %v, want the provider's error", err)
+		}
+		if len(prov.calls) != 2 || len(res.Acted) != 1 {
+			t.Errorf("calls %d acted %v; want 2 calls and only the first wave acted", len(prov.calls), res.Acted)
+		}
+	})
+}
+
+func TestRunInterruptedDuringIntervalActsOnNothingMore(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		ctx, cancel := context.WithCancelCause(t.Context())
+		prov := &fakeProvider{}
+		go func() {
+			time.Sleep(30 * time.Second)
+			cancel(errors.New("received interrupt"))
+		}()
+		cfg := Config{Interval: time.Minute}
+		res, err := Run(ctx, waves(1, 1), cfg, Deps{Provider: prov, Gate: &fakeGate{}, Observer: &recordingObserver{}, Log: zap.NewNop()})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !res.Aborted || !strings.Contains(res.AbortReason, "received interrupt") {
+			t.Errorf("got %+v, want aborted with the interrupt's cause", res)
+		}
+		if len(prov.calls) != 1 {
+			t.Errorf("%d reboot calls, want only the first wave", len(prov.calls))
+		}
+	})
+}
+
+func TestRunRefusesAnInstancePlannedTwice(t *testing.T) {
+	p := waves(2, 1)
+	p.Waves[1].Instances[0] = p.Waves[0].Instances[0]
+	prov := &fakeProvider{}
+	_, err := Run(t.Context(), p, Config{}, Deps{Provider: prov, Gate: &fakeGate{}, Observer: &recordingObserver{}, Log: zap.NewNop()})
+	if err == nil || !strings.Contains(err.Error(), "planned twice") {
+		t.Fatalf("err = %v, want a refusal", err)
+	}
+	if len(prov.calls) != 1 {
+		t.Errorf("%d calls; the duplicate must be refused before its wave acts", len(prov.calls))
+	}
+}

@@ -1,0 +1,181 @@
+// Package score turns what was observed during a run into a 0-100 score and
+// a pass/fail verdict per objective. It is pure: give it the same outcomes
+// and objectives and it gives the same score. docs/scoring.md explains the
+// formula; the tests check it on hand-computed cases.
+package score
+
+import (
+	"fmt"
+	"math"
+	"slices"
+	"time"
+
+	"gameday/internal/scenario"
+)
+
+// Outcome is what happened to one instance the run acted on.
+type Outcome struct {
+	InstanceID string
+	AZ         string
+	Wave       int
+	// Observed: a health probe watched the instance. Unobserved outcomes
+	// cannot be scored.
+	Observed  bool
+	Recovered bool
+	// Recovery is the time from action to first healthy probe (if Recovered).
+	Recovery time.Duration
+}
+
+// Part is one component of the score.
+type Part struct {
+	Name   string  `json:"name"`
+	Weight float64 `json:"weight"`
+	// Value is 0..100.
+	Value  float64 `json:"value"`
+	Detail string  `json:"detail"`
+}
+
+// ObjectiveResult is one objective's verdict.
+type ObjectiveResult struct {
+	Name     string `json:"name"`
+	Target   string `json:"target"`
+	Measured string `json:"measured"`
+	Met      bool   `json:"met"`
+}
+
+// Score is the verdict of a run.
+type Score struct {
+	// Value is 0..100, rounded to one decimal.
+	Value      float64           `json:"value"`
+	Parts      []Part            `json:"parts"`
+	Objectives []ObjectiveResult `json:"objectives"`
+	// NoObjectives: the scenario set none, so Met is vacuously true.
+	NoObjectives bool `json:"no_objectives"`
+	// NotScored: nothing was measured (no probe), so Value means nothing.
+	NotScored bool `json:"not_scored,omitempty"`
+	Met       bool `json:"met"`
+}
+
+// Compute scores outcomes against objectives.
+//
+// The score has one part today, recovery: the share of acted-on instances
+// that recovered within objectives.recover_all_within (or at all, when that
+// objective is not set), times 100.
+func Compute(outcomes []Outcome, obj scenario.Objectives) Score {
+	s := Score{Met: true}
+	s.Parts = append(s.Parts, recoveryPart(outcomes, obj))
+	if obj.RecoverAllWithin != nil {
+		r := recoverAllWithin(outcomes, obj.RecoverAllWithin.Duration)
+		s.Objectives = append(s.Objectives, r)
+		s.Met = s.Met && r.Met
+	}
+	s.NoObjectives = len(s.Objectives) == 0
+	var sum, weights float64
+	for _, p := range s.Parts {
+		sum += p.Weight * p.Value
+		weights += p.Weight
+	}
+	if weights > 0 {
+		s.Value = clamp(math.Round(sum/weights*10) / 10)
+	} else {
+		s.NotScored = len(outcomes) > 0
+	}
+	return s
+}
+
+func recoveryPart(outcomes []Outcome, obj scenario.Objectives) Part {
+	p := Part{Name: "recovery", Weight: 1}
+	if len(outcomes) == 0 {
+		p.Detail = "no instance was acted on"
+		return p
+	}
+	if !outcomes[0].Observed {
+		p.Weight, p.Detail = 0, "not measured: the scenario has no verify.instance health probe"
+		return p
+	}
+	ok := 0
+	for _, o := range outcomes {
+		if o.Recovered && (obj.RecoverAllWithin == nil || o.Recovery <= obj.RecoverAllWithin.Duration) {
+			ok++
+		}
+	}
+	p.Value = 100 * float64(ok) / float64(len(outcomes))
+	if obj.RecoverAllWithin != nil {
+		p.Detail = fmt.Sprintf("%d of %d instances recovered within %s", ok, len(outcomes), obj.RecoverAllWithin)
+	} else {
+		p.Detail = fmt.Sprintf("%d of %d instances recovered", ok, len(outcomes))
+	}
+	return p
+}
+
+func recoverAllWithin(outcomes []Outcome, limit time.Duration) ObjectiveResult {
+	r := ObjectiveResult{Name: "recover_all_within", Target: limit.String()}
+	notRecovered := 0
+	var slowest time.Duration
+	for _, o := range outcomes {
+		if !o.Recovered {
+			notRecovered++
+			continue
+		}
+		slowest = max(slowest, o.Recovery)
+	}
+	switch {
+	case len(outcomes) == 0:
+		r.Measured = "no instance was acted on"
+	case notRecovered > 0:
+		r.Measured = fmt.Sprintf("%d of %d instances never recovered", notRecovered, len(outcomes))
+	default:
+		r.Measured = fmt.Sprintf("slowest recovery %s", Round(slowest))
+		r.Met = slowest <= limit
+	}
+	return r
+}
+
+// Stats summarises recovery times.
+type Stats struct {
+	Count              int
+	Min, P50, P95, Max time.Duration
+}
+
+// RecoveryStats computes min, p50, p95 and max of the recovered outcomes.
+// Percentiles use the nearest-rank method: the smallest value with at least
+// p% of the values at or below it, so a percentile is always an observed time.
+func RecoveryStats(outcomes []Outcome) Stats {
+	var times []time.Duration
+	for _, o := range outcomes {
+		if o.Recovered {
+			times = append(times, o.Recovery)
+		}
+	}
+	if len(times) == 0 {
+		return Stats{}
+	}
+	slices.Sort(times)
+	return Stats{
+		Count: len(times),
+		Min:   times[0],
+		P50:   Percentile(times, 50),
+		P95:   Percentile(times, 95),
+		Max:   times[len(times)-1],
+	}
+}
+
+// Percentile returns the nearest-rank p-th percentile of sorted values.
+func Percentile(sorted []time.Duration, p float64) time.Duration {
+	if len(sorted) == 0 {
+		return 0
+	}
+	rank := int(math.Ceil(p / 100 * float64(len(sorted))))
+	return sorted[max(1, min(rank, len(sorted)))-1]
+}
+
+// Round rounds a duration for display: hundredths of a second below a
+// minute, tenths above.
+func Round(d time.Duration) time.Duration {
+	if d < time.Minute {
+		return d.Round(10 * time.Millisecond)
+	}
+	return d.Round(100 * time.Millisecond)
+}
+
+func clamp(v float64) float64 { return max(0, min(100, v)) }

@@ -1,0 +1,92 @@
+package score
+
+import (
+	"testing"
+	"time"
+
+	"gameday/internal/scenario"
+)
+
+func recovered(d ...time.Duration) []Outcome {
+	var out []Outcome
+	for _, v := range d {
+		out = append(out, Outcome{Observed: true, Recovered: true, Recovery: v})
+	}
+	return out
+}
+
+func within(d time.Duration) scenario.Objectives {
+	return scenario.Objectives{RecoverAllWithin: &scenario.Duration{Duration: d}}
+}
+
+func TestCompute(t *testing.T) {
+	s := time.Second
+	tests := []struct {
+		name         string
+		outcomes     []Outcome
+		obj          scenario.Objectives
+		wantValue    float64
+		wantMet      bool
+		wantMeasured string
+	}{
+		{"all within", recovered(2*s, 3*s, 4*s), within(time.Minute), 100, true, "slowest recovery 4s"},
+		{"exactly at the limit counts", recovered(60 * s), within(time.Minute), 100, true, "slowest recovery 1m0s"},
+		// 2 of 3 within 5 s: 66.666... rounds to 66.7.
+		{"one slow", recovered(2*s, 3*s, 9*s), within(5 * s), 66.7, false, "slowest recovery 9s"},
+		{"one never recovered", append(recovered(2*s), Outcome{Observed: true}), within(time.Minute), 50, false, "1 of 2 instances never recovered"},
+		{"none recovered", []Outcome{{Observed: true}, {Observed: true}}, within(time.Minute), 0, false, "2 of 2 instances never recovered"},
+		{"nothing acted on", nil, within(time.Minute), 0, false, "no instance was acted on"},
+		{"no objective, all recovered", recovered(90 * s), scenario.Objectives{}, 100, true, ""},
+		{"no objective, 1 of 4 lost", append(recovered(s, s, s), Outcome{Observed: true}), scenario.Objectives{}, 75, true, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := Compute(tt.outcomes, tt.obj)
+			if got.Value != tt.wantValue || got.Met != tt.wantMet {
+				t.Errorf("Compute = value %v met %v, want %v %v (%+v)", got.Value, got.Met, tt.wantValue, tt.wantMet, got)
+			}
+			if got.Value < 0 || got.Value > 100 {
+				t.Errorf("score %v outside 0..100", got.Value)
+			}
+			if tt.obj.RecoverAllWithin == nil {
+				if !got.NoObjectives || len(got.Objectives) != 0 {
+					t.Errorf("want NoObjectives and no objective results, got %+v", got)
+				}
+				return
+			}
+			if len(got.Objectives) != 1 || got.Objectives[0].Measured != tt.wantMeasured || got.Objectives[0].Met != tt.wantMet {
+				t.Errorf("objectives = %+v, want measured %q met %v", got.Objectives, tt.wantMeasured, tt.wantMet)
+			}
+		})
+	}
+}
+
+func TestComputeWithoutAProbeIsNotScored(t *testing.T) {
+	got := Compute([]Outcome{{InstanceID: "i-1"}, {InstanceID: "i-2"}}, scenario.Objectives{})
+	if !got.NotScored || got.Value != 0 || !got.Met || got.Parts[0].Weight != 0 {
+		t.Errorf("Compute = %+v, want not scored, weight 0, met (no objectives)", got)
+	}
+	if got := Compute(nil, scenario.Objectives{}); got.NotScored {
+		t.Errorf("nothing acted on is scored 0, not 'not scored': %+v", got)
+	}
+}
+
+func TestRecoveryStatsNearestRank(t *testing.T) {
+	var outs []Outcome
+	for i := 1; i <= 20; i++ {
+		outs = append(outs, Outcome{Recovered: true, Recovery: time.Duration(i) * time.Second})
+	}
+	outs = append(outs, Outcome{Recovered: false}) // ignored
+	got := RecoveryStats(outs)
+	// 20 values 1..20 s: p50 rank ceil(10) = 10 s; p95 rank ceil(19) = 19 s.
+	want := Stats{Count: 20, Min: time.Second, P50: 10 * time.Second, P95: 19 * time.Second, Max: 20 * time.Second}
+	if got != want {
+		t.Errorf("RecoveryStats = %+v, want %+v", got, want)
+	}
+	if one := RecoveryStats(recovered(7 * time.Second)); one.P50 != 7*time.Second || one.P95 != 7*time.Second {
+		t.Errorf("single value stats = %+v", one)
+	}
+	if empty := RecoveryStats(nil); empty != (Stats{}) {
+		t.Errorf("empty stats = %+v", empty)
+	}
+}
