@@ -1,0 +1,212 @@
+// Package ec2api serves the EC2 Query API (and STS GetCallerIdentity) over
+// a simulated fleet, in the wire format aws-sdk-go-v2, the AWS CLI and boto3
+// accept, so gameday's real EC2 client can be pointed at the simulator with
+// BaseEndpoint. Signatures are accepted unverified.
+package ec2api
+
+import (
+	"bytes"
+	"crypto/rand"
+	"encoding/xml"
+	"errors"
+	"fmt"
+	"mime"
+	"net/http"
+	"net/url"
+	"time"
+
+	"go.uber.org/zap"
+
+	"gameday/internal/sim"
+)
+
+// maxBodyBytes bounds a request body; real EC2 requests are a few KiB.
+const maxBodyBytes = 1 << 20
+
+// API versions and XML namespaces of the two services served.
+const (
+	ec2Version   = "2016-11-15"
+	ec2Namespace = "http://ec2.amazonaws.com/doc/2016-11-15/"
+	stsVersion   = "2011-06-15"
+	stsNamespace = "https://sts.amazonaws.com/doc/2011-06-15/"
+)
+
+// protocol picks the error envelope of an action.
+type protocol int
+
+const (
+	protoEC2 protocol = iota
+	protoSTS
+)
+
+// call is one request being served; handlers fill ids and dryRun so that
+// the audit log shows what was asked even when the call fails.
+type call struct {
+	form      url.Values
+	action    string
+	proto     protocol
+	requestID string
+	ids       []string
+	dryRun    bool
+}
+
+type actionFunc func(h *handler, c *call) (any, *apiError)
+
+type action struct {
+	version string
+	proto   protocol
+	run     actionFunc
+}
+
+// service names the API an action belongs to, as AWS error messages do.
+func (a action) service() string {
+	if a.proto == protoSTS {
+		return "AWSSecurityTokenService"
+	}
+	return "AmazonEC2"
+}
+
+// lookupAction maps an Action parameter to its implementation.
+func lookupAction(name string) (action, bool) {
+	switch name {
+	case "DescribeInstances":
+		return action{ec2Version, protoEC2, (*handler).describeInstances}, true
+	case "DescribeInstanceStatus":
+		return action{ec2Version, protoEC2, (*handler).describeInstanceStatus}, true
+	case "RebootInstances":
+		return action{ec2Version, protoEC2, (*handler).rebootInstances}, true
+	case "GetCallerIdentity":
+		return action{stsVersion, protoSTS, (*handler).getCallerIdentity}, true
+	}
+	return action{}, false
+}
+
+type handler struct {
+	sim *sim.Sim
+	log *zap.Logger
+}
+
+// NewHandler returns the API handler for s. A nil logger logs nothing.
+func NewHandler(s *sim.Sim, logger *zap.Logger) http.Handler {
+	if logger == nil {
+		logger = zap.NewNop()
+	}
+	return &handler{sim: s, log: logger.Named("ec2api")}
+}
+
+// ServeHTTP serves one API call. The audit record is written before the
+// response, so a client that has its answer always finds the call audited.
+func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	start := time.Now()
+	c := &call{requestID: newRequestID()}
+	body, apiErr := h.serve(w, r, c)
+	h.sim.RecordAudit(sim.AuditRecord{
+		Time:        start.UTC(),
+		Action:      c.action,
+		InstanceIDs: c.ids,
+		DryRun:      c.dryRun,
+		ErrorCode:   errorCode(apiErr),
+		RequestID:   c.requestID,
+	})
+	status := h.write(w, c, body, apiErr)
+	// Only these fields: the Authorization header and body are never logged.
+	h.log.Debug("api call",
+		zap.String("action", c.action),
+		zap.Int("ids", len(c.ids)),
+		zap.Bool("dry_run", c.dryRun),
+		zap.String("code", errorCode(apiErr)),
+		zap.Int("status", status),
+		zap.String("request_id", c.requestID),
+		zap.Duration("took", time.Since(start)))
+}
+
+func (h *handler) serve(w http.ResponseWriter, r *http.Request, c *call) (any, *apiError) {
+	form, apiErr := readForm(w, r)
+	if apiErr != nil {
+		return nil, apiErr
+	}
+	c.form = form
+	c.action = form.Get("Action")
+	if c.action == "" {
+		return nil, badRequest("MissingAction", "The request must contain the parameter Action")
+	}
+	act, ok := lookupAction(c.action)
+	if !ok {
+		return nil, badRequest("InvalidAction", "The action %s is not valid for this web service.", c.action)
+	}
+	c.proto = act.proto
+	if v := form.Get("Version"); v != act.version {
+		return nil, badRequest("NoSuchVersion", "The requested version (%s) of service %s does not exist", v, act.service())
+	}
+	return act.run(h, c)
+}
+
+// readForm reads the query string and a form-encoded body of at most
+// maxBodyBytes. GET with a query string is accepted as EC2 does.
+func readForm(w http.ResponseWriter, r *http.Request) (url.Values, *apiError) {
+	switch r.Method {
+	case http.MethodPost:
+		mediaType, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
+		if err != nil || mediaType != "application/x-www-form-urlencoded" {
+			return nil, badRequest("InvalidRequest", "unsupported Content-Type %q: want application/x-www-form-urlencoded", r.Header.Get("Content-Type"))
+		}
+	case http.MethodGet:
+	default:
+		return nil, &apiError{Status: http.StatusMethodNotAllowed, Code: "InvalidRequest", Message: "method " + r.Method + " is not supported: use POST"}
+	}
+	r.Body = http.MaxBytesReader(w, r.Body, maxBodyBytes)
+	if err := r.ParseForm(); err != nil {
+		if _, tooLarge := errors.AsType[*http.MaxBytesError](err); tooLarge {
+			return nil, &apiError{Status: http.StatusRequestEntityTooLarge, Code: "RequestEntityTooLarge", Message: fmt.Sprintf("request body exceeds %d bytes", maxBodyBytes)}
+		}
+		return nil, badRequest("MalformedQueryString", "%v", err)
+	}
+	return r.Form, nil
+}
+
+// write sends the XML body or error envelope and returns the status sent.
+func (h *handler) write(w http.ResponseWriter, c *call, body any, apiErr *apiError) int {
+	status := http.StatusOK
+	if apiErr != nil {
+		status, body = apiErr.Status, errorEnvelope(c.proto, apiErr, c.requestID)
+	}
+	out, err := xml.Marshal(body)
+	if err != nil {
+		h.log.Error("encode response", zap.String("action", c.action), zap.Error(err))
+		status = http.StatusInternalServerError
+		out, _ = xml.Marshal(errorEnvelope(c.proto, errInternal(err), c.requestID))
+	}
+	w.Header().Set("Content-Type", "text/xml;charset=UTF-8")
+	w.Header().Set("X-Amzn-Requestid", c.requestID)
+	w.WriteHeader(status)
+	var buf bytes.Buffer
+	buf.WriteString(xml.Header)
+	buf.Write(out)
+	_, _ = w.Write(buf.Bytes())
+	return status
+}
+
+// newRequestID returns a random UUID (version 4), the shape of AWS ids.
+func newRequestID() string {
+	var b [16]byte
+	_, _ = rand.Read(b[:])
+	b[6] = b[6]&0x0f | 0x40
+	b[8] = b[8]&0x3f | 0x80
+	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
+}
+
+// ec2Header opens every EC2 success response.
+type ec2Header struct {
+	Xmlns     string `xml:"xmlns,attr"`
+	RequestID string `xml:"requestId"`
+}
+
+func (c *call) ec2Header() ec2Header {
+	return ec2Header{Xmlns: ec2Namespace, RequestID: c.requestID}
+}
+
+// set renders an EC2 list: <xxxSet><item>..</item></xxxSet>, present even
+// when empty, as EC2 sends it.
+type set[T any] struct {
+	Items []T `xml:"item"`
+}

@@ -1,0 +1,177 @@
+package ec2api
+
+import (
+	"encoding/base64"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+
+	"gameday/internal/sim"
+)
+
+// Paging bounds of DescribeInstances and DescribeInstanceStatus.
+const (
+	minMaxResults = 5
+	maxMaxResults = 1000
+)
+
+// listQuery is the parsed form of a Describe call.
+type listQuery struct {
+	ids        []string
+	filters    []filter
+	maxResults int    // 0: everything after the token
+	after      string // instance id the previous page ended with
+}
+
+// parseListQuery validates a Describe call: parameter shape first, then
+// ids (malformed, then unknown), then DryRun, so a DryRun answers "would
+// have succeeded" only when the real call would. maxIDs = 0 means no cap.
+func (h *handler) parseListQuery(c *call, fs filterSet, maxIDs int) (listQuery, *apiError) {
+	var q listQuery
+	var apiErr *apiError
+	if q.ids, apiErr = c.instanceIDs(); apiErr != nil {
+		return q, apiErr
+	}
+	if q.maxResults, apiErr = parseMaxResults(c, len(q.ids) > 0); apiErr != nil {
+		return q, apiErr
+	}
+	if q.after, apiErr = decodeToken(c.form); apiErr != nil {
+		return q, apiErr
+	}
+	raw, apiErr := parseFilters(c.form)
+	if apiErr != nil {
+		return q, apiErr
+	}
+	if q.filters, apiErr = fs.compile(raw); apiErr != nil {
+		return q, apiErr
+	}
+	if maxIDs > 0 && len(q.ids) > maxIDs {
+		return q, badRequest("InvalidRequest", "%d exceeds the maximum number of instance IDs that can be specificied (%d). Please specify fewer than %d instance IDs.", len(q.ids), maxIDs, maxIDs)
+	}
+	if apiErr = h.checkIDs(q.ids); apiErr != nil {
+		return q, apiErr
+	}
+	if c.dryRun {
+		return q, errDryRun()
+	}
+	return q, nil
+}
+
+// instanceIDs reads InstanceId.N and DryRun into the call (for the audit).
+func (c *call) instanceIDs() ([]string, *apiError) {
+	ids, apiErr := parseIndexed(c.form, "InstanceId")
+	if apiErr != nil {
+		return nil, apiErr
+	}
+	c.ids = ids
+	c.dryRun, apiErr = parseBool(c.form, "DryRun")
+	return ids, apiErr
+}
+
+// checkIDs rejects the first malformed id, then all unknown ones at once.
+func (h *handler) checkIDs(ids []string) *apiError {
+	for _, id := range ids {
+		if !wellFormedInstanceID(id) {
+			return errMalformedID(id)
+		}
+	}
+	if missing := h.sim.Missing(uniq(ids)); len(missing) > 0 {
+		return errInstancesNotFound(missing)
+	}
+	return nil
+}
+
+// wellFormedInstanceID accepts i- followed by 8 (legacy) or 17 lowercase
+// hex digits.
+func wellFormedInstanceID(id string) bool {
+	hex, ok := strings.CutPrefix(id, "i-")
+	if !ok || (len(hex) != 8 && len(hex) != 17) {
+		return false
+	}
+	return strings.Trim(hex, "0123456789abcdef") == ""
+}
+
+func parseMaxResults(c *call, withIDs bool) (int, *apiError) {
+	v, ok := c.form["MaxResults"]
+	if !ok {
+		return 0, nil
+	}
+	if withIDs {
+		return 0, badRequest("InvalidParameterCombination", "The parameter instancesSet cannot be used with the parameter maxResults")
+	}
+	n, err := strconv.Atoi(v[0])
+	switch {
+	case err != nil:
+		return 0, invalidValue("Value ( %s ) for parameter maxResults is invalid. Expecting an integer.", v[0])
+	case n < minMaxResults:
+		return 0, invalidValue("Value ( %d ) for parameter maxResults is invalid. Expecting a value greater than %d.", n, minMaxResults)
+	case n > maxMaxResults:
+		return 0, invalidValue("Value ( %d ) for parameter maxResults is invalid. Expecting a value less than %d.", n, maxMaxResults)
+	}
+	return n, nil
+}
+
+// tokenPrefix versions the token format. A token is
+// base64url("gd1:" + last instance id of the previous page): stateless,
+// stable under concurrent reboots, and opaque to clients.
+const tokenPrefix = "gd1:"
+
+func encodeToken(lastID string) string {
+	return base64.RawURLEncoding.EncodeToString([]byte(tokenPrefix + lastID))
+}
+
+func decodeToken(form url.Values) (string, *apiError) {
+	v, ok := form["NextToken"]
+	if !ok || v[0] == "" {
+		return "", nil
+	}
+	raw, err := base64.RawURLEncoding.DecodeString(v[0])
+	id, found := strings.CutPrefix(string(raw), tokenPrefix)
+	if err != nil || !found || !wellFormedInstanceID(id) {
+		// Decision: EC2's wording for a bad token is not recorded.
+		return "", invalidValue("The pagination token '%s' is invalid", v[0])
+	}
+	return id, nil
+}
+
+// page selects the views (sorted by id) after q.after, at most
+// q.maxResults of them, and the token of the next page ("" on the last).
+func page(views []sim.InstanceView, q listQuery) ([]sim.InstanceView, string) {
+	start, _ := slices.BinarySearchFunc(views, q.after, func(v sim.InstanceView, id string) int {
+		return strings.Compare(v.ID, id)
+	})
+	if start < len(views) && q.after != "" && views[start].ID == q.after {
+		start++
+	}
+	rest := views[start:]
+	if q.maxResults == 0 || len(rest) <= q.maxResults {
+		return rest, ""
+	}
+	rest = rest[:q.maxResults]
+	return rest, encodeToken(rest[len(rest)-1].ID)
+}
+
+// selectViews keeps the views named by ids (all when none) that pass the
+// filters and keep.
+func selectViews(views []sim.InstanceView, q listQuery, keep func(sim.InstanceView) bool) []sim.InstanceView {
+	var out []sim.InstanceView
+	for _, v := range views {
+		if (len(q.ids) == 0 || slices.Contains(q.ids, v.ID)) && keep(v) && matchAll(q.filters, v) {
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
+func uniq(list []string) []string {
+	seen := make(map[string]bool, len(list))
+	var out []string
+	for _, s := range list {
+		if !seen[s] {
+			seen[s] = true
+			out = append(out, s)
+		}
+	}
+	return out
+}

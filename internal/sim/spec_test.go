@@ -1,0 +1,117 @@
+package sim
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"go.yaml.in/yaml/v3"
+)
+
+func TestFleetSpecYAML(t *testing.T) {
+	const doc = `
+region: eu-west-1
+account_id: 012345678901
+health_port: 9090
+groups:
+  - name: api
+    count: 4
+    availability_zones: [eu-west-1a, eu-west-1b]
+    instance_type: m5.large
+    tags: {app: api, gameday: opt-in}
+    boot:
+      down: {min: 2s, max: 5s}
+      starting: {min: 500ms, max: 1s}
+`
+	var spec FleetSpec
+	if err := yaml.Unmarshal([]byte(doc), &spec); err != nil {
+		t.Fatalf("unmarshal: %v", err)
+	}
+	spec = spec.WithDefaults()
+	if err := spec.Validate(); err != nil {
+		t.Fatalf("validate: %v", err)
+	}
+	g := spec.Groups[0]
+	if got, want := g.Boot.Down, (Range{2 * time.Second, 5 * time.Second}); got != want {
+		t.Errorf("boot.down = %v, want %v", got, want)
+	}
+	if got, want := g.Boot.Starting.Min, 500*time.Millisecond; got != want {
+		t.Errorf("boot.starting.min = %v, want %v", got, want)
+	}
+	if spec.AccountID != "012345678901" || spec.HealthPath != DefaultHealthPath || spec.HealthPort != 9090 {
+		t.Errorf("defaults: got account %q path %q port %d", spec.AccountID, spec.HealthPath, spec.HealthPort)
+	}
+}
+
+func TestValidateRejects(t *testing.T) {
+	good := func() GroupSpec {
+		return GroupSpec{Name: "web", Count: 2, AvailabilityZones: []string{"us-east-1a"}}
+	}
+	tests := []struct {
+		name string
+		edit func(*FleetSpec)
+		want string
+	}{
+		{"no groups", func(s *FleetSpec) { s.Groups = nil }, "at least one group"},
+		{"bad account", func(s *FleetSpec) { s.AccountID = "12ab" }, "account_id"},
+		{"bad port", func(s *FleetSpec) { s.HealthPort = 70000 }, "health_port"},
+		{"bad path", func(s *FleetSpec) { s.HealthPath = "healthz" }, "health_path"},
+		{"zero count", func(s *FleetSpec) { s.Groups[0].Count = 0 }, "count 0"},
+		{"empty name", func(s *FleetSpec) { s.Groups[0].Name = "" }, "name"},
+		{"duplicate group", func(s *FleetSpec) { s.Groups = append(s.Groups, good()) }, "duplicate group"},
+		{"az outside region", func(s *FleetSpec) { s.Groups[0].AvailabilityZones = []string{"eu-west-1a"} }, "not in region"},
+		{"Name tag", func(s *FleetSpec) { s.Groups[0].Tags = map[string]string{"Name": "x"} }, "tag Name"},
+		{"inverted range", func(s *FleetSpec) { s.Groups[0].Boot.Down = Range{Min: 2, Max: 1} }, "boot.down"},
+		{"too many", func(s *FleetSpec) { s.Groups[0].Count = maxInstances + 1 }, "at most"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			spec := FleetSpec{Groups: []GroupSpec{good()}}
+			tt.edit(&spec)
+			_, err := New(spec, Options{})
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("New() error = %v, want it to mention %q", err, tt.want)
+			}
+		})
+	}
+}
+
+func TestDemoFleet(t *testing.T) {
+	s, err := New(DemoFleet(), Options{Seed: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	instances := s.Instances()
+	if got := len(instances); got != 60 {
+		t.Fatalf("demo fleet has %d instances, want 60", got)
+	}
+	perAZ := map[string]int{}
+	optedIn, legacy, names := 0, 0, map[string]bool{}
+	for _, in := range instances {
+		perAZ[in.AZ]++
+		names[in.Tags["Name"]] = true
+		switch {
+		case in.HasTag("gameday", "opt-in"):
+			optedIn++
+		case in.HasTag("app", "web"):
+			legacy++
+		}
+	}
+	if optedIn != 48 || legacy != 12 {
+		t.Errorf("opted in %d, legacy web %d; want 48 and 12", optedIn, legacy)
+	}
+	for _, az := range []string{"us-east-1a", "us-east-1b", "us-east-1c"} {
+		if perAZ[az] != 20 {
+			t.Errorf("%s has %d instances, want 20", az, perAZ[az])
+		}
+	}
+	for _, name := range []string{"web-01", "web-36", "worker-12", "web-legacy-07"} {
+		if !names[name] {
+			t.Errorf("no instance named %s", name)
+		}
+	}
+	down := DemoFleet().Groups[0].Boot.Down
+	if down.Min != 1500*time.Millisecond || down.Max != 4*time.Second {
+		t.Errorf("demo down range = %v", down)
+	}
+}
