@@ -1,0 +1,120 @@
+// Package report defines the record of a finished run and renders it:
+// report.json for machines and a plain-text summary for the terminal. It only
+// reads what the run produced; it never probes or calls AWS.
+package report
+
+import (
+	"time"
+
+	"gameday/internal/score"
+)
+
+// SchemaVersion is the version of report.json's layout. Bump it when a field
+// changes meaning or disappears; adding a field does not need a bump.
+const SchemaVersion = 1
+
+// Run statuses.
+const (
+	StatusRunning = "running" // written before the first mutation; a crash leaves it
+	StatusPassed  = "passed"  // objectives met (or none set)
+	StatusFailed  = "failed"  // an objective was missed
+	StatusAborted = "aborted" // a guardrail, gate or the operator stopped the run
+	StatusError   = "error"   // an API or infrastructure error stopped the run
+)
+
+// Report is everything known about one run.
+type Report struct {
+	SchemaVersion  int       `json:"schema_version"`
+	RunID          string    `json:"run_id"`
+	GamedayVersion string    `json:"gameday_version"`
+	Scenario       Scenario  `json:"scenario"`
+	Seed           uint64    `json:"seed"`
+	Region         string    `json:"region"`
+	Account        string    `json:"account,omitempty"`
+	Endpoint       string    `json:"endpoint,omitempty"`
+	Status         string    `json:"status"`
+	Reason         string    `json:"reason,omitempty"`
+	StartedAt      time.Time `json:"started_at"`
+	EndedAt        time.Time `json:"ended_at"`
+	Seconds        float64   `json:"duration_seconds"`
+
+	Fleet     Fleet       `json:"fleet"`
+	Waves     []Wave      `json:"waves"`
+	Instances []Instance  `json:"instances"`
+	PerAZ     []AZSummary `json:"per_az"`
+	Recovery  Recovery    `json:"recovery"`
+	Score     score.Score `json:"score"`
+}
+
+// Scenario identifies what was run.
+type Scenario struct {
+	Name        string `json:"name"`
+	Description string `json:"description,omitempty"`
+	File        string `json:"file,omitempty"`
+	Action      string `json:"action"`
+}
+
+// Fleet is how the target resolved.
+type Fleet struct {
+	Matched       int         `json:"matched"`
+	Eligible      int         `json:"eligible"`
+	Selected      int         `json:"selected"`
+	SelectionRule string      `json:"selection_rule"`
+	Excluded      []Exclusion `json:"excluded"`
+}
+
+// Exclusion is an instance the run would not touch.
+type Exclusion struct {
+	InstanceID string `json:"instance_id"`
+	AZ         string `json:"az"`
+	Reason     string `json:"reason"`
+}
+
+// Wave is one wave as executed.
+type Wave struct {
+	Index       int       `json:"index"`
+	InstanceIDs []string  `json:"instance_ids"`
+	StartedAt   time.Time `json:"started_at"`
+	EndedAt     time.Time `json:"ended_at"`
+	Gate        string    `json:"gate"`
+	GateSeconds float64   `json:"gate_seconds"`
+	Pending     []string  `json:"pending,omitempty"`
+}
+
+// Instance is one selected instance's story.
+type Instance struct {
+	InstanceID         string     `json:"instance_id"`
+	AZ                 string     `json:"az"`
+	Wave               int        `json:"wave"`
+	Acted              bool       `json:"acted"`
+	ActedAt            *time.Time `json:"acted_at,omitempty"`
+	DownAt             *time.Time `json:"down_at,omitempty"`
+	RecoveredAt        *time.Time `json:"recovered_at,omitempty"`
+	Recovered          bool       `json:"recovered"`
+	RecoverySeconds    *float64   `json:"recovery_seconds,omitempty"`
+	NoDowntimeObserved bool       `json:"no_downtime_observed,omitempty"`
+	Probes             int        `json:"probes"`
+	FailedProbes       int        `json:"failed_probes"`
+	LastProbe          string     `json:"last_probe,omitempty"`
+}
+
+// AZSummary counts per availability zone.
+type AZSummary struct {
+	AZ        string `json:"az"`
+	Acted     int    `json:"acted"`
+	Recovered int    `json:"recovered"`
+}
+
+// Recovery summarises recovery times in seconds.
+type Recovery struct {
+	Count      int     `json:"count"`
+	MinSeconds float64 `json:"min_seconds"`
+	P50Seconds float64 `json:"p50_seconds"`
+	P95Seconds float64 `json:"p95_seconds"`
+	MaxSeconds float64 `json:"max_seconds"`
+}
+
+// Seconds converts a duration to seconds rounded to the millisecond.
+func Seconds(d time.Duration) float64 {
+	return float64(d.Round(time.Millisecond)) / float64(time.Second)
+}
