@@ -1,0 +1,153 @@
+package cli
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/binary"
+	"fmt"
+	"os"
+	"os/signal"
+	"strconv"
+	"syscall"
+
+	"go.uber.org/zap"
+
+	"gameday/internal/ec2"
+	"gameday/internal/plan"
+	"gameday/internal/report"
+	"gameday/internal/runner"
+	"gameday/internal/scenario"
+)
+
+// rehearsal is one scenario run, as `run` and `demo` both set it up.
+type rehearsal struct {
+	scenario *scenario.Scenario
+	session  ec2.Session
+	seed     seedFlag
+	runsDir  string
+	// loopback: the endpoint is a local simulator; probes stay on loopback.
+	loopback bool
+	// confirm, when set, is asked before the first mutation.
+	confirm func(r rehearsal, selected int) error
+	account string
+}
+
+func (r rehearsal) where() string {
+	return fmt.Sprintf("account %s, region %s", r.account, r.session.Region)
+}
+
+// rehearse connects to EC2 (or the simulator), runs the scenario and maps
+// the outcome to an exit code.
+func (a *app) rehearse(ctx context.Context, r rehearsal) error {
+	cfg, err := ec2.LoadConfig(ctx, r.session)
+	if err != nil {
+		return &exitError{code: ExitInfrastructure, err: err}
+	}
+	provider := ec2.New(cfg, ec2.Options{Logger: a.log.Named("ec2")})
+	identity, err := provider.CallerIdentity(ctx)
+	if err != nil {
+		return err
+	}
+	r.account = identity.Account
+	a.log.Info("acting as", zap.String("account", identity.Account), zap.String("arn", identity.ARN),
+		zap.String("region", r.session.Region))
+
+	seed, origin := r.seed.choose(r.scenario)
+	fmt.Fprintf(a.out, "scenario %s: %s\n", r.scenario.Name, r.scenario.Description)
+	fmt.Fprintf(a.out, "seed %d (%s; --seed %d repeats this plan)\n", seed, origin, seed)
+
+	ctx, stop := a.interruptible(ctx)
+	defer stop()
+	opts := runner.Options{
+		Scenario: r.scenario, Provider: provider, Region: r.session.Region, Account: identity.Account,
+		Seed: seed, RunsDir: r.runsDir, LoopbackOnly: r.loopback, Out: a.out, Log: a.log,
+	}
+	if endpoint := r.session.ResolveEndpoint(); endpoint != "" {
+		opts.Endpoint = endpoint
+	}
+	if r.confirm != nil {
+		opts.Confirm = func(p *plan.Plan) error { return r.confirm(r, len(p.Selected)) }
+	}
+	res, err := runner.Run(ctx, opts)
+	if res == nil {
+		return err
+	}
+	// The summary already told the story; only the exit code is left.
+	switch res.Report.Status {
+	case report.StatusPassed:
+		return nil
+	case report.StatusFailed:
+		return &exitError{code: ExitMissed, err: fmt.Errorf("objectives missed"), silent: true}
+	case report.StatusAborted:
+		return &exitError{code: ExitAborted, err: err, silent: true}
+	}
+	return &exitError{code: exitCode(err), err: err}
+}
+
+// interruptible cancels ctx on the first SIGINT or SIGTERM, so the run
+// stops launching waves and still writes its report; a second signal exits
+// at once.
+func (a *app) interruptible(parent context.Context) (context.Context, func()) {
+	ctx, cancel := context.WithCancelCause(parent)
+	signals := make(chan os.Signal, 2)
+	signal.Notify(signals, os.Interrupt, syscall.SIGTERM)
+	done := make(chan struct{})
+	go func() {
+		select {
+		case sig := <-signals:
+			fmt.Fprintf(a.errOut, "\ngameday: %s: stopping after the current step (press Ctrl-C again to exit now)\n", sig)
+			cancel(fmt.Errorf("received %s", sig))
+		case <-done:
+			return
+		}
+		select {
+		case sig := <-signals:
+			fmt.Fprintf(a.errOut, "gameday: %s again: exiting now\n", sig)
+			a.exit(ExitAborted)
+		case <-done:
+		}
+	}()
+	return ctx, func() {
+		signal.Stop(signals)
+		close(done)
+		cancel(context.Canceled)
+	}
+}
+
+// seedFlag is a --seed that remembers whether it was given.
+type seedFlag struct {
+	value uint64
+	set   bool
+}
+
+func (s *seedFlag) String() string {
+	if !s.set {
+		return ""
+	}
+	return strconv.FormatUint(s.value, 10)
+}
+
+func (s *seedFlag) Set(v string) error {
+	n, err := strconv.ParseUint(v, 10, 64)
+	if err != nil {
+		return fmt.Errorf("want a non-negative integer")
+	}
+	s.value, s.set = n, true
+	return nil
+}
+
+func (s *seedFlag) Type() string { return "uint" }
+
+// choose returns the seed to use and where it came from: the flag, else the
+// scenario, else a random one below 2^53 so it survives any JSON reader.
+func (s seedFlag) choose(scn *scenario.Scenario) (uint64, string) {
+	switch {
+	case s.set:
+		return s.value, "from --seed"
+	case scn.Seed != nil:
+		return *scn.Seed, "from the scenario"
+	}
+	var b [8]byte
+	_, _ = rand.Read(b[:])
+	return binary.LittleEndian.Uint64(b[:]) >> 11, "random"
+}
