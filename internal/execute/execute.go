@@ -42,6 +42,9 @@ type Config struct {
 	GateTimeout    time.Duration
 }
 
+// MutationTimeout bounds one wave's mutating API calls.
+const MutationTimeout = 2 * time.Minute
+
 // Gate outcomes of a wave.
 const (
 	GatePassed      = "passed"
@@ -123,7 +126,13 @@ func runWave(ctx context.Context, wave plan.Wave, ids []string, total int, cfg C
 	deps.Observer.WaveStarted(wave, total)
 	deps.Log.Info("wave start", zap.Int("wave", wave.Index), zap.Int("of", total), zap.Strings("instance_ids", ids))
 	deps.Gate.MarkActed(ids, wr.StartedAt)
-	if err := deps.Provider.Reboot(ctx, ids); err != nil {
+	// An interrupt means "stop after the current step": a mutating call cut
+	// off halfway leaves no one knowing whether it happened, so it runs to
+	// its end (or its own timeout) whatever happens to ctx.
+	callCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), MutationTimeout)
+	err := deps.Provider.Reboot(callCtx, ids)
+	cancel()
+	if err != nil {
 		wr.EndedAt = time.Now()
 		return wr, err
 	}

@@ -184,3 +184,41 @@ func TestRunRefusesAnInstancePlannedTwice(t *testing.T) {
 		t.Errorf("%d calls; the duplicate must be refused before its wave acts", len(prov.calls))
 	}
 }
+
+// blockingProvider holds Reboot until released, to interrupt mid-call.
+type blockingProvider struct {
+	fakeProvider
+	entered, release chan struct{}
+}
+
+func (b *blockingProvider) Reboot(ctx context.Context, ids []string) error {
+	close(b.entered)
+	<-b.release
+	if ctx.Err() != nil {
+		return ctx.Err()
+	}
+	return b.fakeProvider.Reboot(ctx, ids)
+}
+
+func TestInterruptLetsTheMutatingCallInFlightFinish(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		ctx, cancel := context.WithCancelCause(t.Context())
+		prov := &blockingProvider{entered: make(chan struct{}), release: make(chan struct{})}
+		go func() {
+			<-prov.entered
+			cancel(errors.New("received interrupt"))
+			close(prov.release)
+		}()
+		res, err := Run(ctx, waves(2, 2), Config{WaitForHealthy: true, GateTimeout: time.Minute},
+			Deps{Provider: prov, Gate: &fakeGate{recoverAfter: time.Second}, Observer: &recordingObserver{}, Log: zap.NewNop()})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(prov.calls) != 1 || len(res.Acted) != 2 {
+			t.Errorf("calls %v acted %v; want the interrupted wave's call completed and counted", prov.calls, res.Acted)
+		}
+		if !res.Aborted || !strings.Contains(res.AbortReason, "received interrupt") {
+			t.Errorf("result %+v, want aborted by the interrupt", res)
+		}
+	})
+}
