@@ -142,14 +142,7 @@ func TestRunAgainstASeparatelyStartedSimulator(t *testing.T) {
 		t.Fatal("sim serve still running 10s after SIGTERM")
 	}
 
-	matches, _ := filepath.Glob(filepath.Join(runs, "*", report.JSONFile))
-	if len(matches) != 1 {
-		t.Fatalf("reports: %v", matches)
-	}
-	rep, err := report.ReadJSON(matches[0])
-	if err != nil {
-		t.Fatal(err)
-	}
+	rep := onlyReport(t, runs)
 	var selected []string
 	for _, inst := range rep.Instances {
 		selected = append(selected, inst.InstanceID)
@@ -163,6 +156,20 @@ func TestRunAgainstASeparatelyStartedSimulator(t *testing.T) {
 	if !strings.Contains(stdout, "PASSED") || !strings.Contains(stdout, "score") {
 		t.Errorf("no passing summary in stdout:\n%s", stdout)
 	}
+}
+
+// onlyReport reads the report of the one run under runs.
+func onlyReport(t *testing.T, runs string) *report.Report {
+	t.Helper()
+	matches, _ := filepath.Glob(filepath.Join(runs, "*", report.JSONFile))
+	if len(matches) != 1 {
+		t.Fatalf("want one report under %s, found %v", runs, matches)
+	}
+	rep, err := report.ReadJSON(matches[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	return rep
 }
 
 // rebootedIDs reads the ids of successful RebootInstances calls.
@@ -219,14 +226,7 @@ func TestFirstInterruptStopsLaunchingWavesAndExitsThree(t *testing.T) {
 	if !errors.As(err, &exitErr) || exitErr.ExitCode() != 3 {
 		t.Fatalf("run after SIGINT: %v, want exit 3\n%s", err, out.String())
 	}
-	matches, _ := filepath.Glob(filepath.Join(runs, "*", report.JSONFile))
-	if len(matches) != 1 {
-		t.Fatalf("reports: %v", matches)
-	}
-	rep, err := report.ReadJSON(matches[0])
-	if err != nil {
-		t.Fatal(err)
-	}
+	rep := onlyReport(t, runs)
 	if rep.Status != report.StatusAborted || !strings.Contains(rep.Reason, "interrupt") {
 		t.Errorf("report status %q reason %q, want aborted by the interrupt", rep.Status, rep.Reason)
 	}

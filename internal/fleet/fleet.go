@@ -96,3 +96,17 @@ func CountByAZ(instances []Instance) []AZCount {
 	sort.Slice(out, func(a, b int) bool { return out[a].AZ < out[b].AZ })
 	return out
 }
+
+// UniqueIDs returns ids without repeats, keeping the first occurrence of
+// each in order: an id named twice in one call is still one instance.
+func UniqueIDs(ids []string) []string {
+	seen := make(map[string]bool, len(ids))
+	out := make([]string, 0, len(ids))
+	for _, id := range ids {
+		if !seen[id] {
+			seen[id] = true
+			out = append(out, id)
+		}
+	}
+	return out
+}

@@ -2,6 +2,7 @@ package sim
 
 import (
 	"encoding/json"
+	"gameday/internal/fleet"
 	"io"
 	"slices"
 	"sync"
@@ -75,21 +76,9 @@ func (s *Sim) RebootCounts() map[string]int {
 		if rec.Action != ActionRebootInstances || rec.DryRun || rec.ErrorCode != "" {
 			continue
 		}
-		for _, id := range uniqueStrings(rec.InstanceIDs) {
+		for _, id := range fleet.UniqueIDs(rec.InstanceIDs) {
 			counts[id]++
 		}
 	}
 	return counts
-}
-
-func uniqueStrings(list []string) []string {
-	seen := make(map[string]bool, len(list))
-	var out []string
-	for _, s := range list {
-		if !seen[s] {
-			seen[s] = true
-			out = append(out, s)
-		}
-	}
-	return out
 }

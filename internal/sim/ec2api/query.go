@@ -2,6 +2,7 @@ package ec2api
 
 import (
 	"encoding/base64"
+	"gameday/internal/fleet"
 	"net/url"
 	"slices"
 	"strconv"
@@ -76,7 +77,7 @@ func (h *handler) checkIDs(ids []string) *apiError {
 			return errMalformedID(id)
 		}
 	}
-	if missing := h.sim.Missing(uniq(ids)); len(missing) > 0 {
+	if missing := h.sim.Missing(fleet.UniqueIDs(ids)); len(missing) > 0 {
 		return errInstancesNotFound(missing)
 	}
 	return nil
@@ -159,18 +160,6 @@ func selectViews(views []sim.InstanceView, q listQuery, keep func(sim.InstanceVi
 	for _, v := range views {
 		if (len(q.ids) == 0 || slices.Contains(q.ids, v.ID)) && keep(v) && matchAll(q.filters, v) {
 			out = append(out, v)
-		}
-	}
-	return out
-}
-
-func uniq(list []string) []string {
-	seen := make(map[string]bool, len(list))
-	var out []string
-	for _, s := range list {
-		if !seen[s] {
-			seen[s] = true
-			out = append(out, s)
 		}
 	}
 	return out
