@@ -86,7 +86,7 @@ func TestUsageErrorsExitTwo(t *testing.T) {
 		{"demo", "--no-such-flag"},
 		{"--log-format", "xml", "version"},
 		{"run", "does-not-exist.yaml"},
-		{"validate", "../../internal/scenario/testdata/invalid/many-errors.yaml"},
+		{"validate", "../../testdata/scenarios/invalid/many-errors.yaml"},
 	} {
 		_, stderr, code := gameday(t, args...)
 		if code != 2 {

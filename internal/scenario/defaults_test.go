@@ -11,9 +11,11 @@ func TestApplyDefaultsFillsUnwritten(t *testing.T) {
 	applyDefaults(s, func(string) bool { return false })
 	yes := true
 	want := &Scenario{
-		Waves:      Waves{Count: 1, WaitForHealthy: &yes, GateTimeout: dur(10 * time.Minute)},
-		Verify:     Verify{Instance: &InstanceProbe{URL: "http://x/", Interval: dur(2 * time.Second), Timeout: dur(time.Second), ExpectStatus: 200}},
-		Guardrails: Guardrails{RequireTag: map[string]string{"gameday": "opt-in"}},
+		Target:     Target{States: []string{"running"}},
+		Waves:      Waves{Count: 1, Order: "random", WaitForHealthy: &yes, GateTimeout: dur(10 * time.Minute), OnGateTimeout: "abort"},
+		Schedule:   Schedule{Mode: "immediate"},
+		Verify:     Verify{Instance: &InstanceProbe{Type: "http", URL: "http://x/", Interval: dur(2 * time.Second), Timeout: dur(time.Second), ExpectStatus: 200}},
+		Guardrails: Guardrails{AvailabilityWindow: dur(time.Minute), RequireTag: map[string]string{"gameday": "opt-in"}},
 	}
 	if !reflect.DeepEqual(s, want) {
 		t.Errorf("got  %+v\nwant %+v", s, want)

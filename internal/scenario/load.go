@@ -53,23 +53,28 @@ func Parse(source string, data []byte) (*Scenario, error) {
 // unrelated drops validation errors about a path that also failed to
 // decode, or sits above or below one: a count that is not a number should
 // not also be reported as "must be at least 1", nor a blast_radius with a
-// misspelled key as "choose one of ...". A decode error for the whole
-// document (path "") silences validation entirely.
-func unrelated(validation, decoding strictyaml.Errors) strictyaml.Errors {
+// misspelled key as "choose one of ...". The same holds for the other
+// settings a problem was judged by. A decode error for the whole document
+// (path "") silences validation entirely.
+func unrelated(v *validator, decoding strictyaml.Errors) strictyaml.Errors {
 	var kept strictyaml.Errors
-	for _, v := range validation {
-		related := false
-		for _, d := range decoding {
-			if within(v.Path, d.Path) || within(d.Path, v.Path) {
-				related = true
-				break
-			}
-		}
-		if !related {
-			kept = append(kept, v)
+	for _, e := range v.errs {
+		if !relatedTo(decoding, append([]string{e.Path}, v.judgedBy[e]...)) {
+			kept = append(kept, e)
 		}
 	}
 	return kept
+}
+
+func relatedTo(decoding strictyaml.Errors, paths []string) bool {
+	for _, p := range paths {
+		for _, d := range decoding {
+			if within(p, d.Path) || within(d.Path, p) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // within reports whether path is parent or lies under it.

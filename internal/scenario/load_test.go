@@ -13,10 +13,10 @@ import (
 	"gameday/internal/strictyaml"
 )
 
-const demoPath = "testdata/valid/demo.yaml"
+const demoPath = scenarioData + "/valid/demo.yaml"
 
 func TestValidFiles(t *testing.T) {
-	files, err := filepath.Glob("testdata/valid/*")
+	files, err := filepath.Glob(scenarioData + "/valid/*")
 	if err != nil || len(files) == 0 {
 		t.Fatalf("no valid scenarios found: %v", err)
 	}
@@ -50,15 +50,18 @@ func TestLoadDemo(t *testing.T) {
 			Region:            "us-east-1",
 			Tags:              map[string]string{"app": "web"},
 			AvailabilityZones: []string{"us-east-1a", "us-east-1b", "us-east-1c"},
+			States:            []string{"running"},
 		},
 		BlastRadius: BlastRadius{Percent: &Percent{50}, MaxInstances: ptr(30)},
 		Action:      Action{Type: "reboot"},
-		Waves:       Waves{Count: 3, Interval: dur(2 * time.Second), WaitForHealthy: &yes, GateTimeout: dur(time.Minute)},
+		Waves: Waves{Count: 3, Interval: dur(2 * time.Second), Order: OrderRandom, WaitForHealthy: &yes,
+			GateTimeout: dur(time.Minute), OnGateTimeout: OnGateTimeoutAbort},
+		Schedule: Schedule{Mode: ScheduleImmediate},
 		Verify: Verify{Instance: &InstanceProbe{
-			URL: "http://{{.PrivateIP}}:8080/healthz", Interval: dur(500 * time.Millisecond), Timeout: dur(time.Second), ExpectStatus: 200,
+			Type: ProbeHTTP, URL: "http://{{.PrivateIP}}:8080/healthz", Interval: dur(500 * time.Millisecond), Timeout: dur(time.Second), ExpectStatus: 200,
 		}},
 		Objectives: Objectives{RecoverAllWithin: &Duration{time.Minute}},
-		Guardrails: Guardrails{RequireTag: map[string]string{"gameday": "opt-in"}},
+		Guardrails: Guardrails{AvailabilityWindow: dur(time.Minute), RequireTag: map[string]string{"gameday": "opt-in"}},
 		Source:     demoPath,
 	}
 	if !reflect.DeepEqual(s, want) {
@@ -74,7 +77,7 @@ func ptr[T any](v T) *T            { return &v }
 func dur(d time.Duration) Duration { return Duration{d} }
 
 func TestLoadMissingFile(t *testing.T) {
-	_, err := Load("testdata/no-such-file.yaml")
+	_, err := Load(scenarioData + "/no-such-file.yaml")
 	if !errors.Is(err, fs.ErrNotExist) {
 		t.Errorf("got %v, want an error wrapping fs.ErrNotExist", err)
 	}
@@ -102,9 +105,9 @@ func TestParseReturnsErrors(t *testing.T) {
 	// is left out because name failed to decode.
 	want := []string{
 		`x.yaml:1:1: apiVersion: required (hint: start the file with "apiVersion: gameday/v1")`,
-		`x.yaml:1:1: blast_radius: set exactly one of all: true, count or percent; none is set (hint: e.g. "blast_radius: {percent: 30%}")`,
-		`x.yaml:1:1: action.type: required (hint: use type: reboot)`,
-		`x.yaml:1:1: verify.instance: required when waves.wait_for_healthy is true, which is the default (hint: add verify.instance.url, or set waves.wait_for_healthy: false)`,
+		`x.yaml:1:1: blast_radius: set exactly one of all: true, count, percent or per_az; none is set (hint: e.g. "blast_radius: {percent: 30%}")`,
+		`x.yaml:1:1: action.type: required (hint: use type: reboot, stop-start, force-stop-start or stop)`,
+		`x.yaml:1:1: verify.instance: per-instance health is needed when waves.wait_for_healthy is true, which is the default (hint: ` + needsHealth + `)`,
 		`x.yaml:1:7: name: expected a string, got a list`,
 		`x.yaml:2:1: nmae: unknown field (hint: did you mean "name"?)`,
 	}

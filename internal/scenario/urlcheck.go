@@ -9,12 +9,13 @@ import (
 	"gameday/internal/strictyaml"
 )
 
-// templateChecker walks a parsed URL template. It rejects fields that
-// URLFields does not have, with a did-you-mean hint, and the control
-// structures a URL has no use for: {{range}} can loop a billion times and
-// {{template}} can recurse. It collects the tag keys read with
-// {{.Tags.Name}} or {{index .Tags "Name"}}.
+// templateChecker walks a parsed URL or address template. It rejects
+// fields that URLFields does not have, with a did-you-mean hint, and the
+// control structures a probe target has no use for: {{range}} can loop a
+// billion times and {{template}} can recurse. It collects the tag keys read
+// with {{.Tags.Name}} or {{index .Tags "Name"}}.
 type templateChecker struct {
+	kind    templateKind
 	tagKeys []string
 	err     *strictyaml.Error
 }
@@ -47,9 +48,9 @@ func (c *templateChecker) node(n parse.Node, dot bool) {
 		c.node(n.List, false)
 		c.node(n.ElseList, dot)
 	case *parse.RangeNode:
-		c.fail("URL template cannot use {{range}}", "")
+		c.fail(c.kind.title+" template cannot use {{range}}", "")
 	case *parse.TemplateNode:
-		c.fail("URL template cannot use {{template}}", "")
+		c.fail(c.kind.title+" template cannot use {{template}}", "")
 	}
 }
 
@@ -85,7 +86,7 @@ func (c *templateChecker) arg(n parse.Node, dot bool) {
 func (c *templateChecker) field(ident []string) {
 	name := ident[0]
 	if !slices.Contains(urlFieldNames, name) {
-		c.fail(fmt.Sprintf("unknown field .%s in URL template", name), fieldHint(name))
+		c.fail(fmt.Sprintf("unknown field .%s in %s template", name, c.kind.title), fieldHint(name))
 		return
 	}
 	if name == "Tags" && len(ident) > 1 {

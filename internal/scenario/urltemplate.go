@@ -11,9 +11,9 @@ import (
 	"gameday/internal/strictyaml"
 )
 
-// URLFields are the facts about an instance that a health URL template may
-// use, e.g. "http://{{.PrivateIP}}:8080/healthz" or
-// `http://{{index .Tags "Name"}}.internal/health`.
+// URLFields are the facts about an instance that a health URL or address
+// template may use, e.g. "http://{{.PrivateIP}}:8080/healthz" or
+// `{{index .Tags "Name"}}.internal:5432`.
 type URLFields struct {
 	InstanceID string
 	PrivateIP  string
@@ -30,34 +30,43 @@ var urlFieldNames = []string{"InstanceID", "PrivateIP", "PublicIP", "AZ", "Regio
 // made to produce megabytes (printf "%01000000d" and the like).
 const maxURLLength = 2048
 
+// templateKind names what a template renders, in template names and in
+// messages.
+type templateKind struct{ name, title string }
+
+var (
+	urlTemplate     = templateKind{name: "url", title: "URL"}
+	addressTemplate = templateKind{name: "address", title: "address"}
+)
+
 // RenderURL renders the probe URL for one instance and checks that the
 // result is an absolute http or https URL with a host. The template is
 // parsed on each call: it takes microseconds, and keeps InstanceProbe a
 // plain value. Errors are *strictyaml.Error values without a position.
 func (p InstanceProbe) RenderURL(f URLFields) (string, error) {
-	t, _, err := parseURLTemplate(p.URL)
+	t, _, err := parseTemplate(urlTemplate, p.URL)
 	if err != nil {
 		return "", err
 	}
 	return renderURL(t, f)
 }
 
-// parseURLTemplate parses a URL template with no functions beyond the
-// text/template builtins and missingkey=error, checks that it uses only the
-// fields of URLFields and no control structures it does not need, and
+// parseTemplate parses a URL or address template with no functions beyond
+// the text/template builtins and missingkey=error, checks that it uses only
+// the fields of URLFields and no control structures it does not need, and
 // returns the tag keys it reads, so validation can render it for a sample.
-func parseURLTemplate(text string) (*template.Template, []string, error) {
-	t, err := template.New("url").Option("missingkey=error").Parse(text)
+func parseTemplate(kind templateKind, text string) (*template.Template, []string, error) {
+	t, err := template.New(kind.name).Option("missingkey=error").Parse(text)
 	if err != nil {
-		return nil, nil, templateError("invalid URL template", err)
+		return nil, nil, templateError("invalid "+kind.title+" template", err)
 	}
 	if len(t.Templates()) > 1 {
-		return nil, nil, &strictyaml.Error{Msg: "URL template cannot define templates"}
+		return nil, nil, &strictyaml.Error{Msg: kind.title + " template cannot define templates"}
 	}
 	if t.Tree == nil {
-		return nil, nil, &strictyaml.Error{Msg: "URL template is empty"}
+		return nil, nil, &strictyaml.Error{Msg: kind.title + " template is empty"}
 	}
-	c := &templateChecker{}
+	c := &templateChecker{kind: kind}
 	c.node(t.Tree.Root, true)
 	if c.err != nil {
 		return nil, nil, c.err
@@ -65,15 +74,24 @@ func parseURLTemplate(text string) (*template.Template, []string, error) {
 	return t, c.tagKeys, nil
 }
 
-func renderURL(t *template.Template, f URLFields) (string, error) {
+// execute renders t for one instance, bounded to maxURLLength.
+func execute(kind templateKind, t *template.Template, f URLFields) (string, error) {
 	out := &boundedWriter{max: maxURLLength}
 	if err := t.Execute(out, f); err != nil {
 		if out.full {
-			return "", &strictyaml.Error{Msg: fmt.Sprintf("rendered URL is longer than %d characters", maxURLLength)}
+			return "", &strictyaml.Error{Msg: fmt.Sprintf("rendered %s is longer than %d characters", kind.title, maxURLLength)}
 		}
-		return "", templateError("cannot render URL template", err)
+		return "", templateError("cannot render "+kind.title+" template", err)
 	}
-	return checkRenderedURL(out.String())
+	return out.String(), nil
+}
+
+func renderURL(t *template.Template, f URLFields) (string, error) {
+	s, err := execute(urlTemplate, t, f)
+	if err != nil {
+		return "", err
+	}
+	return checkRenderedURL(s)
 }
 
 func checkRenderedURL(s string) (string, error) {
@@ -106,7 +124,7 @@ func schemeHint(s string) string {
 
 // templatePrefix is what text/template puts before its messages:
 // `template: url:1:9: executing "url" `.
-var templatePrefix = regexp.MustCompile(`^template: url:\d+(:\d+)?: (executing "url" )?`)
+var templatePrefix = regexp.MustCompile(`^template: (url|address):\d+(:\d+)?: (executing "(url|address)" )?`)
 
 func templateError(what string, err error) error {
 	msg := templatePrefix.ReplaceAllString(err.Error(), "")
@@ -135,9 +153,9 @@ func (w *boundedWriter) Write(p []byte) (int, error) {
 // sampleURLFields makes up an instance of target for rendering a template
 // during validation, with every tag the template reads.
 func sampleURLFields(target Target, tagKeys []string) URLFields {
-	region := target.Region
-	if region == "" {
-		region = "us-east-1"
+	region := "us-east-1"
+	if regions := target.RegionList(); len(regions) > 0 {
+		region = regions[0]
 	}
 	zone := region + "a"
 	if len(target.AvailabilityZones) > 0 {

@@ -3,7 +3,9 @@ package scenario
 import (
 	"fmt"
 	"regexp"
+	"slices"
 	"strings"
+	"time"
 
 	"gameday/internal/strictyaml"
 )
@@ -11,7 +13,7 @@ import (
 // Validate checks a scenario built in code, after ApplyDefaults. Parse
 // validates on its own; errors from Validate carry no line numbers.
 func (s *Scenario) Validate() error {
-	errs := validate(s, strictyaml.Positions{})
+	errs := validate(s, strictyaml.Positions{}).errs
 	for _, e := range errs {
 		e.Source = s.Source
 	}
@@ -22,30 +24,54 @@ func (s *Scenario) Validate() error {
 type validator struct {
 	pos  strictyaml.Positions
 	errs strictyaml.Errors
+	// judgedBy lists, for a problem found by comparing settings, the other
+	// settings it was judged by: when one of those failed to decode, its
+	// zero value proves nothing, and Parse drops the problem.
+	judgedBy map[*strictyaml.Error][]string
 }
 
 // atKey reports a problem with a setting being there or missing, placed at
 // its key (or, when missing, at the nearest parent that is written).
-func (v *validator) atKey(path, msg, hint string) {
-	v.errs = append(v.errs, v.pos.NewError(path, msg, hint))
+func (v *validator) atKey(path, msg, hint string) *strictyaml.Error {
+	e := v.pos.NewError(path, msg, hint)
+	v.errs = append(v.errs, e)
+	return e
 }
 
 // atValue reports a problem with what was written for a setting.
-func (v *validator) atValue(path, msg, hint string) {
-	v.errs = append(v.errs, v.pos.NewValueError(path, msg, hint))
+func (v *validator) atValue(path, msg, hint string) *strictyaml.Error {
+	e := v.pos.NewValueError(path, msg, hint)
+	v.errs = append(v.errs, e)
+	return e
 }
 
-func validate(s *Scenario, pos strictyaml.Positions) strictyaml.Errors {
+// judged records the other settings a problem was judged by.
+func (v *validator) judged(e *strictyaml.Error, paths ...string) {
+	if v.judgedBy == nil {
+		v.judgedBy = map[*strictyaml.Error][]string{}
+	}
+	v.judgedBy[e] = append(v.judgedBy[e], paths...)
+}
+
+// written reports whether path appears in the file. It is false for a
+// scenario built in code, whose zero values then count as not given.
+func (v *validator) written(path string) bool { return v.pos.Has(path) }
+
+func validate(s *Scenario, pos strictyaml.Positions) *validator {
 	v := &validator{pos: pos}
 	v.header(s)
-	v.target(s.Target)
-	v.blastRadius(s.BlastRadius)
-	v.action(s.Action)
-	v.waves(s.Waves)
+	top := scope{targetPath: "target", target: s.Target}
+	v.target(top)
+	v.blastRadius("blast_radius", s.BlastRadius, top)
+	v.action("action", s.Action)
+	v.waves("waves", s.Waves)
+	v.schedule(s.Schedule)
+	v.phases(s)
+	v.steps(s)
 	v.verify(s)
 	v.objectives(s)
-	v.guardrails(s.Guardrails)
-	return v.errs
+	v.guardrails(s)
+	return v
 }
 
 const maxNameLength = 63
@@ -63,13 +89,18 @@ func (v *validator) header(s *Scenario) {
 		v.atValue("apiVersion", fmt.Sprintf("unsupported version %q", s.APIVersion),
 			fmt.Sprintf("this version of gameday reads apiVersion: %s", APIVersion))
 	}
+	v.name("name", s.Name, `a short id such as "az-a-reboot"`)
+}
+
+// name checks the name of a scenario or of a phase.
+func (v *validator) name(path, name, example string) {
 	switch {
-	case s.Name == "":
-		v.atKey("name", "required", `a short id such as "az-a-reboot"`)
-	case len(s.Name) > maxNameLength:
-		v.atValue("name", fmt.Sprintf("must be at most %d characters, got %d", maxNameLength, len(s.Name)), "")
-	case !namePattern.MatchString(s.Name):
-		v.atValue("name", fmt.Sprintf("must be lowercase letters, digits and dashes, starting and ending with a letter or digit; got %q", s.Name), slugHint(s.Name))
+	case name == "":
+		v.atKey(path, "required", example)
+	case len(name) > maxNameLength:
+		v.atValue(path, fmt.Sprintf("must be at most %d characters, got %d", maxNameLength, len(name)), "")
+	case !namePattern.MatchString(name):
+		v.atValue(path, fmt.Sprintf("must be lowercase letters, digits and dashes, starting and ending with a letter or digit; got %q", name), slugHint(name))
 	}
 }
 
@@ -95,97 +126,84 @@ func slugHint(name string) string {
 	return fmt.Sprintf("try %q", slug)
 }
 
-var (
-	regionPattern = regexp.MustCompile(`^[a-z]{2}(-[a-z]+)+-\d+$`)
-	// zonePattern matches zone names: a region and a letter (us-east-1a), or
-	// a Local Zone (us-west-2-lax-1a). The first group is the region.
-	zonePattern   = regexp.MustCompile(`^([a-z]{2}(?:-[a-z]+)+-\d+)(?:-[a-z]+-\d+)?[a-z]$`)
-	zoneIDPattern = regexp.MustCompile(`^[a-z]{3,4}\d+-az\d+$`)
-)
-
-func (v *validator) target(t Target) {
-	if t.Region != "" && !regionPattern.MatchString(t.Region) {
-		v.atValue("target.region", fmt.Sprintf(`expected an AWS region like "us-east-1", got %q`, t.Region), "")
-	}
-	seen := map[string]bool{}
-	for i, zone := range t.AvailabilityZones {
-		path := strictyaml.JoinIndex("target.availability_zones", i)
-		if seen[zone] {
-			v.atValue(path, fmt.Sprintf("zone %q is listed twice", zone), "")
-		}
-		seen[zone] = true
-		v.zone(path, zone, t.Region)
-	}
-	v.tagKeys("target.tags", t.Tags)
-}
-
-func (v *validator) zone(path, zone, region string) {
-	m := zonePattern.FindStringSubmatch(zone)
-	switch {
-	case m == nil && zoneIDPattern.MatchString(zone):
-		v.atValue(path, fmt.Sprintf(`expected an availability zone name like "us-east-1a", got the zone ID %q`, zone), "")
-	case m == nil:
-		v.atValue(path, fmt.Sprintf(`expected an availability zone like "us-east-1a", got %q`, zone), "")
-	case region != "" && regionPattern.MatchString(region) && m[1] != region:
-		v.atValue(path, fmt.Sprintf("zone %q is not in region %q", zone, region),
-			fmt.Sprintf("did you mean %q?", region+strings.TrimPrefix(zone, m[1])))
-	}
-}
-
-func (v *validator) tagKeys(path string, tags map[string]string) {
-	if _, ok := tags[""]; ok {
-		v.atKey(strictyaml.JoinKey(path, ""), "tag key cannot be empty", "")
-	}
-}
-
-func (v *validator) blastRadius(b BlastRadius) {
-	var given []string
-	if b.All {
-		given = append(given, "all: true")
-	}
-	if b.Count != nil {
-		given = append(given, "count")
-	}
-	if b.Percent != nil {
-		given = append(given, "percent")
-	}
-	const choose = "set exactly one of all: true, count or percent"
-	switch len(given) {
-	case 0:
-		v.atKey("blast_radius", choose+"; none is set", `e.g. "blast_radius: {percent: 30%}"`)
-	case 1:
-	default:
-		v.atKey("blast_radius", fmt.Sprintf("%s; got %s", choose, joinAnd(given)), "")
-	}
-	if b.Count != nil && *b.Count < 1 {
-		v.atValue("blast_radius.count", fmt.Sprintf("must be at least 1, got %d", *b.Count), "")
-	}
-	if b.MaxInstances != nil && *b.MaxInstances < 1 {
-		v.atValue("blast_radius.max_instances", fmt.Sprintf("must be at least 1, got %d", *b.MaxInstances), "")
-	}
-	if b.Count != nil && b.MaxInstances != nil && *b.Count > *b.MaxInstances && *b.MaxInstances >= 1 {
-		v.atValue("blast_radius.count", fmt.Sprintf("count %d is more than max_instances %d", *b.Count, *b.MaxInstances), "")
-	}
-}
-
 // joinAnd joins words as a sentence does: "a, b and c".
 func joinAnd(words []string) string {
+	return joinWith(words, "and")
+}
+
+// joinOr joins alternatives: "a, b or c".
+func joinOr(words []string) string {
+	return joinWith(words, "or")
+}
+
+func joinWith(words []string, last string) string {
 	if len(words) < 2 {
 		return strings.Join(words, "")
 	}
-	return strings.Join(words[:len(words)-1], ", ") + " and " + words[len(words)-1]
+	return strings.Join(words[:len(words)-1], ", ") + " " + last + " " + words[len(words)-1]
 }
 
-func (v *validator) action(a Action) {
-	switch a.Type {
-	case ActionReboot:
-	case "":
-		v.atKey("action.type", "required", fmt.Sprintf("use type: %s", ActionReboot))
-	case "terminate":
-		v.atValue("action.type", "gameday never terminates instances", fmt.Sprintf("use type: %s", ActionReboot))
-	case "stop", "stop-start", "force-stop-start":
-		v.atValue("action.type", fmt.Sprintf("%q is not supported yet in this version (only %s)", a.Type, ActionReboot), "")
-	default:
-		v.atValue("action.type", fmt.Sprintf("unknown action %q", a.Type), fmt.Sprintf("the only valid value is %q", ActionReboot))
+// oneOf checks that value is one of valid, with a did-you-mean hint when it
+// is not. what names the kind of value in the message ("order").
+func (v *validator) oneOf(path, what, value string, valid []string) bool {
+	if slices.Contains(valid, value) {
+		return true
 	}
+	v.atValue(path, fmt.Sprintf("unknown %s %q", what, value), choiceHint(value, valid))
+	return false
+}
+
+// choiceHint guesses what was meant among valid, or lists them all.
+func choiceHint(value string, valid []string) string {
+	if guess, ok := strictyaml.Suggest(value, valid); ok {
+		return fmt.Sprintf("did you mean %q?", guess)
+	}
+	return "use " + joinOr(valid)
+}
+
+func (v *validator) notNegative(path string, d time.Duration) {
+	if d < 0 {
+		v.atValue(path, fmt.Sprintf("must not be negative, got %s", d), "")
+	}
+}
+
+func (v *validator) positive(path string, d time.Duration) {
+	if d <= 0 {
+		v.atValue(path, fmt.Sprintf("must be more than 0, got %s", d), "")
+	}
+}
+
+// notEmpty reports a list that is written but empty, which would
+// otherwise silently mean the same as leaving it out.
+func notEmpty[T any](v *validator, path string, list []T, what string) {
+	if list != nil && len(list) == 0 {
+		v.atValue(path, fmt.Sprintf("list at least one %s, or leave %s out", what, lastSegment(path)), "")
+	}
+}
+
+// lastSegment is the field name at the end of a path.
+func lastSegment(path string) string {
+	return path[strings.LastIndex(path, ".")+1:]
+}
+
+// duplicates reports items of list that were already listed.
+func (v *validator) duplicates(path string, list []string, what string) {
+	seen := map[string]bool{}
+	for i, item := range list {
+		if seen[item] {
+			v.atValue(strictyaml.JoinIndex(path, i), fmt.Sprintf("%s %q is listed twice", what, item), "")
+		}
+		seen[item] = true
+	}
+}
+
+// sortedKeys returns the keys of m in order, so that errors come out in a
+// stable order before they are sorted by position.
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
 }

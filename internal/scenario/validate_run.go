@@ -1,89 +1,92 @@
 package scenario
 
 import (
-	"errors"
 	"fmt"
-	"time"
-
-	"gameday/internal/strictyaml"
+	"slices"
 )
+
+// actionTypes are the valid action types, in the order messages list them.
+var actionTypes = []string{ActionReboot, ActionStopStart, ActionForceStopStart, ActionStop}
+
+const actionTypeHint = "use type: reboot, stop-start, force-stop-start or stop"
+
+// action checks one action section. A missing type is reported by steps,
+// which knows whether a phase inherits one.
+func (v *validator) action(base string, a Action) {
+	typ := base + ".type"
+	known := slices.Contains(actionTypes, a.Type)
+	switch {
+	case known, a.Type == "":
+	case a.Type == "terminate":
+		v.atValue(typ, "gameday never terminates instances", "use type: reboot")
+	default:
+		v.atValue(typ, fmt.Sprintf("unknown action %q", a.Type), choiceHint(a.Type, actionTypes))
+	}
+	stopsAndStarts := a.Type == ActionStopStart || a.Type == ActionForceStopStart
+	if known && !stopsAndStarts && (a.StoppedFor.Duration != 0 || v.written(base+".stopped_for")) {
+		v.atKey(base+".stopped_for", fmt.Sprintf("only applies to stop-start and force-stop-start, not %s", a.Type), "")
+	}
+	v.notNegative(base+".stopped_for", a.StoppedFor.Duration)
+	switch {
+	case a.Type == ActionStop && !a.AllowLeaveStopped:
+		e := v.atValue(typ, "type stop leaves every selected instance stopped when the run ends; it needs allow_leave_stopped: true",
+			"set allow_leave_stopped: true if that is what you mean, or use stop-start to start them again")
+		v.judged(e, base+".allow_leave_stopped")
+	case known && a.Type != ActionStop && a.AllowLeaveStopped:
+		v.atKey(base+".allow_leave_stopped", fmt.Sprintf("only applies to type stop, not %s", a.Type), "")
+	}
+}
 
 const maxWaves = 1000
 
-func (v *validator) waves(w Waves) {
-	if w.Count < 1 || w.Count > maxWaves {
-		v.atValue("waves.count", fmt.Sprintf("must be between 1 and %d, got %d", maxWaves, w.Count), "")
-	}
-	v.notNegative("waves.interval", w.Interval.Duration)
-	v.positive("waves.gate_timeout", w.GateTimeout.Duration)
-}
+var waveOrders = []string{OrderRandom, OrderByAZ, OrderInterleaveAZ}
 
-func (v *validator) notNegative(path string, d time.Duration) {
-	if d < 0 {
-		v.atValue(path, fmt.Sprintf("must not be negative, got %s", d), "")
-	}
-}
+var gateTimeoutActions = []string{OnGateTimeoutAbort, OnGateTimeoutContinue}
 
-func (v *validator) positive(path string, d time.Duration) {
-	if d <= 0 {
-		v.atValue(path, fmt.Sprintf("must be more than 0, got %s", d), "")
+// waves checks one waves section. Defaults have been applied, so an unset
+// wave size is an explicit zero or a scenario built in code.
+func (v *validator) waves(base string, w Waves) {
+	v.waveSize(base, w)
+	v.notNegative(base+".interval", w.Interval.Duration)
+	v.oneOf(base+".order", "order", w.Order, waveOrders)
+	v.positive(base+".gate_timeout", w.GateTimeout.Duration)
+	if v.oneOf(base+".on_gate_timeout", "on_gate_timeout value", w.OnGateTimeout, gateTimeoutActions) &&
+		!w.WaitsForHealthy() && v.written(base+".on_gate_timeout") {
+		e := v.atKey(base+".on_gate_timeout", "has no effect when wait_for_healthy is false: there is no gate to time out", "")
+		v.judged(e, base+".wait_for_healthy")
 	}
-}
-
-func (v *validator) verify(s *Scenario) {
-	p := s.Verify.Instance
-	if p == nil {
-		if s.Waves.WaitsForHealthy() {
-			v.atKey("verify.instance", "required when waves.wait_for_healthy is true, which is the default",
-				"add verify.instance.url, or set waves.wait_for_healthy: false")
+	if w.MaxInFlight != 0 || v.written(base+".max_in_flight") {
+		if w.MaxInFlight < 1 {
+			v.atValue(base+".max_in_flight", fmt.Sprintf("must be at least 1, got %d", w.MaxInFlight), "leave it out to act on a whole wave at once")
 		}
-		return
-	}
-	v.positive("verify.instance.interval", p.Interval.Duration)
-	v.positive("verify.instance.timeout", p.Timeout.Duration)
-	if p.ExpectStatus < 100 || p.ExpectStatus > 599 {
-		v.atValue("verify.instance.expect_status", fmt.Sprintf("must be between 100 and 599, got %d", p.ExpectStatus), "")
-	}
-	if p.URL == "" {
-		v.atKey("verify.instance.url", "required", `e.g. "http://{{.PrivateIP}}:8080/healthz"`)
-		return
-	}
-	v.urlTemplate(s)
-}
-
-// urlTemplate checks the health URL the only way that catches everything:
-// by rendering it for a made-up instance of this scenario's target.
-func (v *validator) urlTemplate(s *Scenario) {
-	t, tagKeys, err := parseURLTemplate(s.Verify.Instance.URL)
-	if err == nil {
-		_, err = renderURL(t, sampleURLFields(s.Target, tagKeys))
-	}
-	if err == nil {
-		return
-	}
-	var e *strictyaml.Error
-	if errors.As(err, &e) {
-		v.atValue("verify.instance.url", e.Msg, e.Hint)
-		return
-	}
-	v.atValue("verify.instance.url", err.Error(), "")
-}
-
-func (v *validator) objectives(s *Scenario) {
-	within := s.Objectives.RecoverAllWithin
-	if within == nil {
-		return
-	}
-	v.positive("objectives.recover_all_within", within.Duration)
-	if s.Verify.Instance == nil && !s.Waves.WaitsForHealthy() {
-		v.atKey("objectives.recover_all_within", "needs verify.instance to observe recovery", "add verify.instance.url")
 	}
 }
 
-func (v *validator) guardrails(g Guardrails) {
-	if g.RequireTag != nil && len(g.RequireTag) == 0 {
-		v.atValue("guardrails.require_tag", "require_tag cannot be empty; gameday only touches opted-in instances",
-			`leave it out for the default {gameday: opt-in}, or name your own tag`)
+func (v *validator) waveSize(base string, w Waves) {
+	count := w.Count != 0 || v.written(base+".count")
+	size := w.Size != 0 || v.written(base+".size")
+	var given []string
+	if count {
+		given = append(given, "count")
 	}
-	v.tagKeys("guardrails.require_tag", g.RequireTag)
+	if size {
+		given = append(given, "size")
+	}
+	if w.Percent != nil {
+		given = append(given, "percent")
+	}
+	const choose = "set exactly one of count, size or percent"
+	switch len(given) {
+	case 0:
+		v.atKey(base, choose+"; none is set", "")
+	case 1:
+	default:
+		v.atKey(base, fmt.Sprintf("%s; got %s", choose, joinAnd(given)), "count is a number of waves, size a number of instances per wave, percent a share of the selection per wave")
+	}
+	if count && (w.Count < 1 || w.Count > maxWaves) {
+		v.atValue(base+".count", fmt.Sprintf("must be between 1 and %d, got %d", maxWaves, w.Count), "")
+	}
+	if size && w.Size < 1 {
+		v.atValue(base+".size", fmt.Sprintf("must be at least 1, got %d", w.Size), "")
+	}
 }

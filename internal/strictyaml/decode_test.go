@@ -164,3 +164,51 @@ func TestDecodeNeedsPointer(t *testing.T) {
 		}
 	}
 }
+
+// TestDecodeNestedKinds covers the kinds scenario files combine: map values
+// and list items with custom decoders, maps of lists, pointers to structs
+// and to floats.
+func TestDecodeNestedKinds(t *testing.T) {
+	type doc struct {
+		Levels  map[string]level    `yaml:"levels"`
+		LevelsP map[string]*level   `yaml:"levels_p"`
+		Lists   map[string][]string `yaml:"lists"`
+		Target  *testTarget         `yaml:"target"`
+		Items   []*testItem         `yaml:"items"`
+		Score   *float64            `yaml:"score"`
+		Ordered []level             `yaml:"ordered"`
+	}
+	src := `
+levels: {a: low, b: high}
+levels_p: {a: high}
+lists: {"tag:Name": [x, y], z: []}
+target: {region: r}
+items: [{name: a}, ~]
+score: 80
+ordered: [high, low]
+`
+	var got doc
+	if _, err := Decode("t.yaml", []byte(src), &got); err != nil {
+		t.Fatal(err)
+	}
+	high := level(2)
+	want := doc{
+		Levels:  map[string]level{"a": 1, "b": 2},
+		LevelsP: map[string]*level{"a": &high},
+		Lists:   map[string][]string{"tag:Name": {"x", "y"}, "z": {}},
+		Target:  &testTarget{Region: "r"},
+		Items:   []*testItem{{Name: "a"}, nil},
+		Score:   ptr(80.0),
+		Ordered: []level{2, 1},
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("got  %+v\nwant %+v", got, want)
+	}
+	_, err := Decode("t.yaml", []byte("levels: {a: mid}\nlists: {x: [[1]]}\nordered: [low, mid]\n"), &got)
+	wantErr := `t.yaml:1:13: levels.a: expected low or high, got "mid" (hint: levels are low and high)
+t.yaml:2:13: lists.x[0]: expected a string, got a list
+t.yaml:3:16: ordered[1]: expected low or high, got "mid" (hint: levels are low and high)`
+	if fmt.Sprint(err) != wantErr {
+		t.Errorf("got:\n%v\nwant:\n%s", err, wantErr)
+	}
+}
