@@ -131,7 +131,9 @@ Exit codes: 0 objectives met, 1 objectives missed, 2 invalid input or usage,
 	root.AddCommand(
 		a.newDemoCmd(),
 		a.newRunCmd(),
+		a.newPlanCmd(),
 		a.newValidateCmd(),
+		a.newSchemaCmd(),
 		a.newSimCmd(),
 		a.newVersionCmd(),
 	)

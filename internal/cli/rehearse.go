@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/signal"
 	"strconv"
+	"strings"
 	"syscall"
 
 	"go.uber.org/zap"
@@ -39,18 +40,15 @@ func (r rehearsal) where() string {
 // rehearse connects to EC2 (or the simulator), runs the scenario and maps
 // the outcome to an exit code.
 func (a *app) rehearse(ctx context.Context, r rehearsal) error {
-	cfg, err := ec2.LoadConfig(ctx, r.session)
-	if err != nil {
-		return &exitError{code: ExitInfrastructure, err: err}
+	if missing := runner.Unsupported(r.scenario); len(missing) > 0 {
+		return usageError("gameday run cannot execute %s yet: %s (gameday plan shows what it would do)",
+			r.scenario.Source, strings.Join(missing, ", "))
 	}
-	provider := ec2.New(cfg, ec2.Options{Logger: a.log.Named("ec2")})
-	identity, err := provider.CallerIdentity(ctx)
+	provider, identity, err := a.connect(ctx, r.session)
 	if err != nil {
 		return err
 	}
 	r.account = identity.Account
-	a.log.Info("acting as", zap.String("account", identity.Account), zap.String("arn", identity.ARN),
-		zap.String("region", r.session.Region))
 
 	seed, origin := r.seed.choose(r.scenario)
 	fmt.Fprintf(a.out, "scenario %s: %s\n", r.scenario.Name, r.scenario.Description)
@@ -66,7 +64,7 @@ func (a *app) rehearse(ctx context.Context, r rehearsal) error {
 		opts.Endpoint = endpoint
 	}
 	if r.confirm != nil {
-		opts.Confirm = func(p *plan.Plan) error { return r.confirm(r, len(p.Selected)) }
+		opts.Confirm = func(p *plan.Plan) error { return r.confirm(r, len(p.Selected())) }
 	}
 	res, err := runner.Run(ctx, opts)
 	if res == nil {
@@ -82,6 +80,22 @@ func (a *app) rehearse(ctx context.Context, r rehearsal) error {
 		return &exitError{code: ExitAborted, err: err, silent: true}
 	}
 	return &exitError{code: exitCode(err), err: err}
+}
+
+// connect builds the provider of one region and asks STS who it acts as.
+func (a *app) connect(ctx context.Context, session ec2.Session) (*ec2.Provider, ec2.Identity, error) {
+	cfg, err := ec2.LoadConfig(ctx, session)
+	if err != nil {
+		return nil, ec2.Identity{}, &exitError{code: ExitInfrastructure, err: err}
+	}
+	provider := ec2.New(cfg, ec2.Options{Logger: a.log.Named("ec2")})
+	identity, err := provider.CallerIdentity(ctx)
+	if err != nil {
+		return nil, ec2.Identity{}, err
+	}
+	a.log.Info("acting as", zap.String("account", identity.Account), zap.String("arn", identity.ARN),
+		zap.String("region", session.Region))
+	return provider, identity, nil
 }
 
 // interruptible cancels ctx on the first SIGINT or SIGTERM, so the run

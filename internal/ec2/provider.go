@@ -144,6 +144,19 @@ func filtersFor(t fleet.Target) []types.Filter {
 	if len(t.States) > 0 {
 		filters = append(filters, types.Filter{Name: aws.String("instance-state-name"), Values: t.States})
 	}
+	// Explicit ids go in a filter, not InstanceIds, so that paginating
+	// with MaxResults stays legal and a vanished id is no error.
+	if len(t.InstanceIDs) > 0 {
+		filters = append(filters, types.Filter{Name: aws.String("instance-id"), Values: t.InstanceIDs})
+	}
+	names := make([]string, 0, len(t.Filters))
+	for name := range t.Filters {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		filters = append(filters, types.Filter{Name: aws.String(name), Values: t.Filters[name]})
+	}
 	return filters
 }
 

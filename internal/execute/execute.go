@@ -40,6 +40,12 @@ type Config struct {
 	Interval       time.Duration
 	WaitForHealthy bool
 	GateTimeout    time.Duration
+	// ContinueOnGateTimeout goes on to the next wave when a gate times out
+	// instead of aborting the run.
+	ContinueOnGateTimeout bool
+	// MaxInFlight acts on a wave in groups of at most this many, each
+	// waiting for health before the next (0: the whole wave at once).
+	MaxInFlight int
 }
 
 // MutationTimeout bounds one wave's mutating API calls.
@@ -57,6 +63,9 @@ const (
 type WaveResult struct {
 	Index       int
 	InstanceIDs []string
+	// Acted lists the instances acted on: all of InstanceIDs unless the
+	// wave was cut short.
+	Acted       []string
 	StartedAt   time.Time
 	EndedAt     time.Time
 	Gate        string
@@ -82,12 +91,12 @@ type Deps struct {
 	Log      *zap.Logger
 }
 
-// Run executes p. It returns an error only when the provider failed; an
-// abort (gate timeout, interrupt) is a Result with Aborted set.
-func Run(ctx context.Context, p *plan.Plan, cfg Config, deps Deps) (Result, error) {
+// Run executes waves in order. It returns an error only when the provider
+// failed; an abort (gate timeout, interrupt) is a Result with Aborted set.
+func Run(ctx context.Context, waves []plan.Wave, cfg Config, deps Deps) (Result, error) {
 	var res Result
 	acted := map[string]bool{}
-	for i, wave := range p.Waves {
+	for i, wave := range waves {
 		if i > 0 && cfg.Interval > 0 {
 			deps.Log.Info("waiting before next wave", zap.Int("next_wave", wave.Index), zap.Duration("interval", cfg.Interval))
 			if err := sleep(ctx, cfg.Interval); err != nil {
@@ -98,18 +107,19 @@ func Run(ctx context.Context, p *plan.Plan, cfg Config, deps Deps) (Result, erro
 		if err != nil {
 			return res, err
 		}
-		wr, err := runWave(ctx, wave, ids, len(p.Waves), cfg, deps)
+		wr, err := runWave(ctx, wave, ids, len(waves), cfg, deps)
 		res.Waves = append(res.Waves, wr)
-		if err == nil {
-			res.Acted = append(res.Acted, ids...)
-		}
+		res.Acted = append(res.Acted, wr.Acted...)
 		if ctx.Err() != nil {
 			return interrupted(ctx, res, wave.Index), nil
 		}
 		if err != nil {
 			return res, err
 		}
-		if wr.Gate == GateTimedOut {
+		if wr.Gate == GateTimedOut && cfg.ContinueOnGateTimeout {
+			deps.Log.Warn("gate timed out; continuing", zap.Int("wave", wave.Index), zap.Strings("pending", wr.Pending),
+				zap.String("reason", "on_gate_timeout: continue"))
+		} else if wr.Gate == GateTimedOut {
 			res.Aborted = true
 			res.AbortReason = fmt.Sprintf("wave %d: %d of %d instances not healthy %s after the action: %s",
 				wave.Index, len(wr.Pending), len(ids), cfg.GateTimeout, strings.Join(wr.Pending, ", "))
@@ -120,40 +130,59 @@ func Run(ctx context.Context, p *plan.Plan, cfg Config, deps Deps) (Result, erro
 	return res, nil
 }
 
-// runWave acts on one wave and waits for its gate.
+// runWave acts on one wave, in groups of at most MaxInFlight, and waits
+// for each group's gate.
 func runWave(ctx context.Context, wave plan.Wave, ids []string, total int, cfg Config, deps Deps) (WaveResult, error) {
-	wr := WaveResult{Index: wave.Index, InstanceIDs: ids, StartedAt: time.Now()}
+	wr := WaveResult{Index: wave.Index, InstanceIDs: ids, StartedAt: time.Now(), Gate: GateNotWaited}
 	deps.Observer.WaveStarted(wave, total)
 	deps.Log.Info("wave start", zap.Int("wave", wave.Index), zap.Int("of", total), zap.Strings("instance_ids", ids))
-	deps.Gate.MarkActed(ids, wr.StartedAt)
-	// An interrupt means "stop after the current step": a mutating call cut
-	// off halfway leaves no one knowing whether it happened, so it runs to
-	// its end (or its own timeout) whatever happens to ctx.
-	callCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), MutationTimeout)
-	err := deps.Provider.Reboot(callCtx, ids)
-	cancel()
-	if err != nil {
-		wr.EndedAt = time.Now()
-		return wr, err
+	step := len(ids)
+	if cfg.MaxInFlight > 0 {
+		step = min(step, cfg.MaxInFlight)
 	}
-	wr.Gate = GateNotWaited
 	if cfg.WaitForHealthy {
-		gate, err := deps.Gate.WaitRecovered(ctx, ids, cfg.GateTimeout)
-		wr.GateElapsed, wr.Pending = gate.Elapsed, gate.Pending
-		switch {
-		case err != nil:
-			wr.Gate = GateInterrupted
-		case gate.TimedOut:
-			wr.Gate = GateTimedOut
-		default:
-			wr.Gate = GatePassed
+		wr.Gate = GatePassed
+	}
+	for start := 0; start < len(ids); start += step {
+		group := ids[start:min(start+step, len(ids))]
+		if err := act(ctx, group, deps); err != nil {
+			wr.EndedAt = time.Now()
+			return wr, err
 		}
-		deps.Log.Info("wave gate", zap.Int("wave", wave.Index), zap.String("result", wr.Gate),
+		wr.Acted = append(wr.Acted, group...)
+		if !cfg.WaitForHealthy {
+			continue
+		}
+		gate, err := deps.Gate.WaitRecovered(ctx, group, cfg.GateTimeout)
+		wr.GateElapsed += gate.Elapsed
+		wr.Pending = append(wr.Pending, gate.Pending...)
+		deps.Log.Info("gate", zap.Int("wave", wave.Index), zap.Int("instances", len(group)), zap.Bool("timed_out", gate.TimedOut),
 			zap.Duration("elapsed", gate.Elapsed), zap.Strings("pending", gate.Pending))
+		if err != nil {
+			wr.Gate = GateInterrupted
+			break
+		}
+		if gate.TimedOut {
+			wr.Gate = GateTimedOut
+			if !cfg.ContinueOnGateTimeout {
+				break
+			}
+		}
 	}
 	wr.EndedAt = time.Now()
 	deps.Observer.WaveFinished(wr, total)
 	return wr, nil
+}
+
+// act makes the mutating call for one group. An interrupt means "stop
+// after the current step": a call cut off halfway leaves no one knowing
+// whether it happened, so it runs to its end (or its own timeout) whatever
+// happens to ctx.
+func act(ctx context.Context, ids []string, deps Deps) error {
+	deps.Gate.MarkActed(ids, time.Now())
+	callCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), MutationTimeout)
+	defer cancel()
+	return deps.Provider.Reboot(callCtx, ids)
 }
 
 // fresh returns the ids of a wave, refusing any instance the run already

@@ -71,8 +71,8 @@ func (o *recordingObserver) WaveStarted(w plan.Wave, _ int) { o.started = append
 func (o *recordingObserver) WaveFinished(r WaveResult, _ int) {
 	o.finished = append(o.finished, r.Index)
 }
-func waves(sizes ...int) *plan.Plan {
-	p := &plan.Plan{}
+func waves(sizes ...int) []plan.Wave {
+	var out []plan.Wave
 	n := 0
 	for i, size := range sizes {
 		w := plan.Wave{Index: i + 1}
@@ -80,9 +80,9 @@ func waves(sizes ...int) *plan.Plan {
 			n++
 			w.Instances = append(w.Instances, fleet.Instance{ID: "i-" + strings.Repeat("0", 3) + string(rune('a'+n))})
 		}
-		p.Waves = append(p.Waves, w)
+		out = append(out, w)
 	}
-	return p
+	return out
 }
 
 func TestRunActsOnEveryWaveInOrderWithIntervalAfterTheGate(t *testing.T) {
@@ -120,7 +120,7 @@ func TestRunActsOnEveryWaveInOrderWithIntervalAfterTheGate(t *testing.T) {
 func TestRunAbortsOnGateTimeoutAndActsOnNoLaterWave(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		p := waves(2, 2)
-		stuck := p.Waves[0].Instances[1].ID
+		stuck := p[0].Instances[1].ID
 		prov := &fakeProvider{}
 		gate := &fakeGate{recoverAfter: time.Second, never: map[string]bool{stuck: true}}
 		cfg := Config{WaitForHealthy: true, GateTimeout: 2 * time.Minute}
@@ -174,7 +174,7 @@ func TestRunInterruptedDuringIntervalActsOnNothingMore(t *testing.T) {
 
 func TestRunRefusesAnInstancePlannedTwice(t *testing.T) {
 	p := waves(2, 1)
-	p.Waves[1].Instances[0] = p.Waves[0].Instances[0]
+	p[1].Instances[0] = p[0].Instances[0]
 	prov := &fakeProvider{}
 	_, err := Run(t.Context(), p, Config{}, Deps{Provider: prov, Gate: &fakeGate{}, Observer: &recordingObserver{}, Log: zap.NewNop()})
 	if err == nil || !strings.Contains(err.Error(), "planned twice") {
@@ -219,6 +219,46 @@ func TestInterruptLetsTheMutatingCallInFlightFinish(t *testing.T) {
 		}
 		if !res.Aborted || !strings.Contains(res.AbortReason, "received interrupt") {
 			t.Errorf("result %+v, want aborted by the interrupt", res)
+		}
+	})
+}
+
+func TestContinueOnGateTimeoutGoesOnToTheNextWave(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		p := waves(2, 2)
+		gate := &fakeGate{recoverAfter: time.Second, never: map[string]bool{p[0].Instances[0].ID: true}}
+		prov := &fakeProvider{}
+		cfg := Config{WaitForHealthy: true, GateTimeout: time.Minute, ContinueOnGateTimeout: true}
+		res, err := Run(t.Context(), p, cfg, Deps{Provider: prov, Gate: gate, Observer: &recordingObserver{}, Log: zap.NewNop()})
+		if err != nil || res.Aborted {
+			t.Fatalf("Run = %+v, %v; want it to go on", res, err)
+		}
+		if len(prov.calls) != 2 || res.Waves[0].Gate != GateTimedOut || res.Waves[1].Gate != GatePassed {
+			t.Errorf("calls %d, gates %q %q; want both waves acted, the first timed out", len(prov.calls), res.Waves[0].Gate, res.Waves[1].Gate)
+		}
+	})
+}
+
+func TestMaxInFlightActsInGroupsThatEachWaitForHealth(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		prov := &fakeProvider{}
+		cfg := Config{WaitForHealthy: true, GateTimeout: time.Minute, MaxInFlight: 2}
+		res, err := Run(t.Context(), waves(5), cfg, Deps{Provider: prov, Gate: &fakeGate{recoverAfter: 10 * time.Second}, Observer: &recordingObserver{}, Log: zap.NewNop()})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var sizes []int
+		for _, c := range prov.calls {
+			sizes = append(sizes, len(c))
+		}
+		if !slices.Equal(sizes, []int{2, 2, 1}) {
+			t.Errorf("call sizes %v, want [2 2 1]", sizes)
+		}
+		if got := prov.at[2].Sub(prov.at[0]); got != 20*time.Second {
+			t.Errorf("third group started %v after the first, want 20s (two gates)", got)
+		}
+		if len(res.Acted) != 5 || res.Waves[0].GateElapsed != 30*time.Second {
+			t.Errorf("acted %d, gate elapsed %v; want 5 and 30s", len(res.Acted), res.Waves[0].GateElapsed)
 		}
 	})
 }

@@ -50,6 +50,10 @@ type Target struct {
 	AvailabilityZones []string
 	// States limits the selection to these instance states; empty means any.
 	States []string
+	// InstanceIDs limits the selection to these instances when non-empty.
+	InstanceIDs []string
+	// Filters are further DescribeInstances filters, name -> values.
+	Filters map[string][]string
 }
 
 // Provider is what the executor needs from a cloud: list the instances a

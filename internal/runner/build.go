@@ -15,11 +15,13 @@ import (
 // means the run completed and the score decides passed or failed.
 func (r *recorder) write(status, reason string, res execute.Result, health []verify.InstanceHealth) error {
 	rep := r.build(status, reason, res, health)
+	// The summary shows this report even if the file cannot be written.
+	r.last = rep
 	path, err := report.WriteJSON(r.dir, rep)
 	if err != nil {
 		return err
 	}
-	r.last, r.path = rep, path
+	r.path = path
 	return nil
 }
 
@@ -61,10 +63,10 @@ func (r *recorder) build(status, reason string, res execute.Result, health []ver
 
 func (r *recorder) fleetSection() report.Fleet {
 	f := report.Fleet{
-		Matched: r.plan.Matched, Eligible: len(r.plan.Eligible), Selected: len(r.plan.Selected),
-		SelectionRule: r.plan.SelectionRule, Excluded: []report.Exclusion{},
+		Matched: r.phase.Matched, Eligible: len(r.phase.Eligible), Selected: len(r.phase.Selected),
+		SelectionRule: r.phase.SelectionRule, Excluded: []report.Exclusion{},
 	}
-	for _, ex := range r.plan.Excluded {
+	for _, ex := range r.phase.Excluded {
 		f.Excluded = append(f.Excluded, report.Exclusion{InstanceID: ex.Instance.ID, AZ: ex.Instance.AZ, Reason: ex.Reason})
 	}
 	return f
@@ -95,7 +97,7 @@ func (r *recorder) instancesSection(rep *report.Report, acted []string, health [
 	rep.Instances = []report.Instance{}
 	var outcomes []score.Outcome
 	perAZ := map[string]*report.AZSummary{}
-	for _, w := range r.plan.Waves {
+	for _, w := range r.phase.Waves {
 		for _, inst := range w.Instances {
 			h, observed := byID[inst.ID]
 			ri := instanceRecord(inst, w.Index, wasActed[inst.ID], h)
@@ -117,7 +119,7 @@ func (r *recorder) instancesSection(rep *report.Report, acted []string, health [
 		}
 	}
 	rep.PerAZ = []report.AZSummary{}
-	for _, c := range fleet.CountByAZ(r.plan.Selected) {
+	for _, c := range fleet.CountByAZ(r.phase.Selected) {
 		if az := perAZ[c.AZ]; az != nil {
 			rep.PerAZ = append(rep.PerAZ, *az)
 		}

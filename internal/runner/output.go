@@ -12,15 +12,18 @@ import (
 )
 
 // printPlan tells the operator what is about to happen, before it happens.
-func printPlan(w io.Writer, p *plan.Plan) {
+func printPlan(w io.Writer, p *plan.Phase) {
 	fmt.Fprintf(w, "plan: %d matched the target, %d eligible, %d excluded; selected %s\n",
 		p.Matched, len(p.Eligible), len(p.Excluded), p.SelectionRule)
 	sizes := make([]string, len(p.Waves))
 	for i, wave := range p.Waves {
 		sizes[i] = fmt.Sprint(len(wave.Instances))
 	}
-	fmt.Fprintf(w, "plan: %d waves of %s instances; selected per AZ: %s\n",
-		len(p.Waves), strings.Join(sizes, "/"), formatAZCounts(fleet.CountByAZ(p.Selected)))
+	fmt.Fprintf(w, "plan: %d waves of %s instances (order %s); selected per AZ: %s\n",
+		len(p.Waves), strings.Join(sizes, "/"), p.Step.Waves.Order, formatAZCounts(fleet.CountByAZ(p.Selected)))
+	for _, note := range p.Notes {
+		fmt.Fprintf(w, "plan: %s\n", note)
+	}
 }
 
 // lineObserver prints one line when a wave starts and one when it ends:

@@ -11,10 +11,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"maps"
 	"os"
 	"path/filepath"
-	"slices"
 	"time"
 
 	"go.uber.org/zap"
@@ -69,11 +67,15 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 	log.Info("run start", zap.String("scenario", scn.Name), zap.Uint64("seed", opts.Seed),
 		zap.String("region", opts.Region), zap.String("account", opts.Account), zap.String("endpoint", opts.Endpoint))
 
-	p, err := resolvePlan(ctx, opts, log)
+	if err := checkAllowed(scn.Guardrails, opts.Account, opts.Region, log); err != nil {
+		return nil, err
+	}
+	p, err := ResolvePlan(ctx, scn, Listers{opts.Region: opts.Provider}, opts.Region, opts.Seed, plan.EstimateOptions{}, log)
 	if err != nil {
 		return nil, err
 	}
-	printPlan(opts.Out, p)
+	phase := p.Phases[0]
+	printPlan(opts.Out, phase)
 	if opts.Confirm != nil {
 		if err := opts.Confirm(p); err != nil {
 			return nil, err
@@ -83,43 +85,13 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, fmt.Errorf("runner: create run directory: %w", err)
 	}
-	rec := &recorder{opts: opts, runID: runID, dir: dir, plan: p, started: started, log: log}
+	rec := &recorder{opts: opts, runID: runID, dir: dir, plan: p, phase: phase, started: started, log: log}
 	// Writing a first report before any mutation proves the directory is
 	// writable and leaves a trace if the process dies mid-run.
 	if err := rec.write(report.StatusRunning, "", execute.Result{}, nil); err != nil {
 		return nil, err
 	}
 	return rec.execute(ctx)
-}
-
-// resolvePlan lists the target and builds the plan.
-func resolvePlan(ctx context.Context, opts Options, log *zap.Logger) (*plan.Plan, error) {
-	scn := opts.Scenario
-	target := fleet.Target{
-		Region:            opts.Region,
-		Tags:              scn.Target.Tags,
-		AvailabilityZones: scn.Target.AvailabilityZones,
-		States:            []string{fleet.StateRunning},
-	}
-	instances, err := opts.Provider.List(ctx, target)
-	if err != nil {
-		return nil, err
-	}
-	p, err := plan.Build(scn, instances, opts.Seed)
-	if err != nil {
-		return nil, err
-	}
-	excludedByReason := map[string]int{}
-	for _, ex := range p.Excluded {
-		log.Debug("instance excluded", zap.String("instance_id", ex.Instance.ID), zap.String("reason", ex.Reason))
-		excludedByReason[ex.Reason]++
-	}
-	for _, reason := range slices.Sorted(maps.Keys(excludedByReason)) {
-		log.Info("instances excluded", zap.Int("count", excludedByReason[reason]), zap.String("reason", reason))
-	}
-	log.Info("plan built", zap.Int("matched", p.Matched), zap.Int("eligible", len(p.Eligible)),
-		zap.Int("selected", len(p.Selected)), zap.Int("waves", len(p.Waves)), zap.String("rule", p.SelectionRule))
-	return p, nil
 }
 
 // NewRunID names a run so that listings sort by time and stay readable.
@@ -129,18 +101,23 @@ func NewRunID(scenarioName string, at time.Time) string {
 	return fmt.Sprintf("%s-%s-%s", at.UTC().Format("20060102T150405Z"), scenarioName, hex.EncodeToString(b[:]))
 }
 
-// monitorTargets renders the health URL of every eligible instance.
-func monitorTargets(scn *scenario.Scenario, p *plan.Plan, region string) ([]verify.Target, error) {
-	targets := make([]verify.Target, 0, len(p.Eligible))
-	for _, inst := range p.Eligible {
-		url, err := scn.Verify.Instance.RenderURL(scenario.URLFields{
+// monitorTargets renders the probe address of every eligible instance.
+func monitorTargets(probe *scenario.InstanceProbe, ph *plan.Phase, region string) ([]verify.Target, error) {
+	targets := make([]verify.Target, 0, len(ph.Eligible))
+	for _, inst := range ph.Eligible {
+		fields := scenario.URLFields{
 			InstanceID: inst.ID, PrivateIP: inst.PrivateIP, PublicIP: inst.PublicIP,
 			AZ: inst.AZ, Region: region, Tags: inst.Tags,
-		})
-		if err != nil {
-			return nil, fmt.Errorf("runner: health URL for %s: %w", inst.ID, err)
 		}
-		targets = append(targets, verify.Target{InstanceID: inst.ID, AZ: inst.AZ, URL: url})
+		render := probe.RenderURL
+		if probe.Type == scenario.ProbeTCP {
+			render = probe.RenderAddress
+		}
+		addr, err := render(fields)
+		if err != nil {
+			return nil, fmt.Errorf("runner: probe address for %s: %w", inst.ID, err)
+		}
+		targets = append(targets, verify.Target{InstanceID: inst.ID, AZ: inst.AZ, URL: addr})
 	}
 	return targets, nil
 }

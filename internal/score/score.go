@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"strconv"
 	"time"
 
 	"gameday/internal/scenario"
@@ -59,17 +60,23 @@ type Score struct {
 // Compute scores outcomes against objectives.
 //
 // The score has one part today, recovery: the share of acted-on instances
-// that recovered within objectives.recover_all_within (or at all, when that
-// objective is not set), times 100.
+// that recovered within the recovery limit (recover_all_within, else
+// recovery_max, else at all), times 100. Objectives are judged apart;
+// min_score last, against the score.
 func Compute(outcomes []Outcome, obj scenario.Objectives) Score {
 	s := Score{Met: true}
-	s.Parts = append(s.Parts, recoveryPart(outcomes, obj))
+	limit := recoveryLimit(obj)
+	s.Parts = append(s.Parts, recoveryPart(outcomes, limit))
+	stats := RecoveryStats(outcomes)
 	if obj.RecoverAllWithin != nil {
-		r := recoverAllWithin(outcomes, obj.RecoverAllWithin.Duration)
-		s.Objectives = append(s.Objectives, r)
-		s.Met = s.Met && r.Met
+		s.add(recoverAllWithin(outcomes, obj.RecoverAllWithin.Duration))
 	}
-	s.NoObjectives = len(s.Objectives) == 0
+	if obj.RecoveryP95 != nil {
+		s.add(recoveryBound("recovery_p95", obj.RecoveryP95.Duration, stats.P95, outcomes))
+	}
+	if obj.RecoveryMax != nil {
+		s.add(recoveryBound("recovery_max", obj.RecoveryMax.Duration, stats.Max, outcomes))
+	}
 	var sum, weights float64
 	for _, p := range s.Parts {
 		sum += p.Weight * p.Value
@@ -80,10 +87,55 @@ func Compute(outcomes []Outcome, obj scenario.Objectives) Score {
 	} else {
 		s.NotScored = len(outcomes) > 0
 	}
+	if obj.MinScore != nil {
+		s.add(ObjectiveResult{Name: "min_score", Target: formatNumber(*obj.MinScore),
+			Measured: "score " + formatNumber(s.Value), Met: !s.NotScored && s.Value >= *obj.MinScore})
+	}
+	s.NoObjectives = len(s.Objectives) == 0
 	return s
 }
 
-func recoveryPart(outcomes []Outcome, obj scenario.Objectives) Part {
+func (s *Score) add(r ObjectiveResult) {
+	s.Objectives = append(s.Objectives, r)
+	s.Met = s.Met && r.Met
+}
+
+// recoveryLimit is the recovery time the recovery part counts within.
+func recoveryLimit(obj scenario.Objectives) *time.Duration {
+	switch {
+	case obj.RecoverAllWithin != nil:
+		return &obj.RecoverAllWithin.Duration
+	case obj.RecoveryMax != nil:
+		return &obj.RecoveryMax.Duration
+	}
+	return nil
+}
+
+// recoveryBound judges a statistic of the recovery times (p95, max). An
+// instance that never recovered has no recovery time: the bound is missed.
+func recoveryBound(name string, limit, measured time.Duration, outcomes []Outcome) ObjectiveResult {
+	r := ObjectiveResult{Name: name, Target: limit.String()}
+	lost := 0
+	for _, o := range outcomes {
+		if !o.Recovered {
+			lost++
+		}
+	}
+	switch {
+	case len(outcomes) == 0:
+		r.Measured = "no instance was acted on"
+	case lost > 0:
+		r.Measured = fmt.Sprintf("%d of %d instances never recovered", lost, len(outcomes))
+	default:
+		r.Measured = Round(measured).String()
+		r.Met = measured <= limit
+	}
+	return r
+}
+
+func formatNumber(v float64) string { return strconv.FormatFloat(v, 'f', -1, 64) }
+
+func recoveryPart(outcomes []Outcome, limit *time.Duration) Part {
 	p := Part{Name: "recovery", Weight: 1}
 	if len(outcomes) == 0 {
 		p.Detail = "no instance was acted on"
@@ -95,13 +147,13 @@ func recoveryPart(outcomes []Outcome, obj scenario.Objectives) Part {
 	}
 	ok := 0
 	for _, o := range outcomes {
-		if o.Recovered && (obj.RecoverAllWithin == nil || o.Recovery <= obj.RecoverAllWithin.Duration) {
+		if o.Recovered && (limit == nil || o.Recovery <= *limit) {
 			ok++
 		}
 	}
 	p.Value = 100 * float64(ok) / float64(len(outcomes))
-	if obj.RecoverAllWithin != nil {
-		p.Detail = fmt.Sprintf("%d of %d instances recovered within %s", ok, len(outcomes), obj.RecoverAllWithin)
+	if limit != nil {
+		p.Detail = fmt.Sprintf("%d of %d instances recovered within %s", ok, len(outcomes), *limit)
 	} else {
 		p.Detail = fmt.Sprintf("%d of %d instances recovered", ok, len(outcomes))
 	}

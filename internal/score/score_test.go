@@ -90,3 +90,52 @@ func TestRecoveryStatsNearestRank(t *testing.T) {
 		t.Errorf("empty stats = %+v", empty)
 	}
 }
+
+func TestRecoveryBoundsAndMinScore(t *testing.T) {
+	s := time.Second
+	d := func(v time.Duration) *scenario.Duration { return &scenario.Duration{Duration: v} }
+	score := func(v float64) *float64 { return &v }
+	// 20 recoveries of 1..20 s: p95 (rank 19) is 19 s, max 20 s.
+	var outs []Outcome
+	for i := 1; i <= 20; i++ {
+		outs = append(outs, Outcome{Observed: true, Recovered: true, Recovery: time.Duration(i) * s})
+	}
+	tests := []struct {
+		name      string
+		obj       scenario.Objectives
+		wantValue float64
+		want      map[string]bool // objective -> met
+	}{
+		{"p95 met", scenario.Objectives{RecoveryP95: d(19 * s)}, 100, map[string]bool{"recovery_p95": true}},
+		{"p95 missed", scenario.Objectives{RecoveryP95: d(18 * s)}, 100, map[string]bool{"recovery_p95": false}},
+		// recovery_max also limits the score's recovery part: 15 of 20 = 75.
+		{"max missed, part counts within it", scenario.Objectives{RecoveryMax: d(15 * s)}, 75, map[string]bool{"recovery_max": false}},
+		{"min score met", scenario.Objectives{RecoveryMax: d(15 * s), MinScore: score(75)}, 75,
+			map[string]bool{"recovery_max": false, "min_score": true}},
+		{"min score missed", scenario.Objectives{RecoverAllWithin: d(10 * s), MinScore: score(60)}, 50,
+			map[string]bool{"recover_all_within": false, "min_score": false}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := Compute(outs, tt.obj)
+			if got.Value != tt.wantValue {
+				t.Errorf("score %v, want %v", got.Value, tt.wantValue)
+			}
+			allMet := true
+			for _, o := range got.Objectives {
+				met, ok := tt.want[o.Name]
+				if !ok || met != o.Met {
+					t.Errorf("objective %s met=%v (%s), want %v", o.Name, o.Met, o.Measured, met)
+				}
+				allMet = allMet && o.Met
+			}
+			if len(got.Objectives) != len(tt.want) || got.Met != allMet {
+				t.Errorf("objectives %+v, met %v", got.Objectives, got.Met)
+			}
+		})
+	}
+	lost := append(outs[:3:3], Outcome{Observed: true})
+	if r := Compute(lost, scenario.Objectives{RecoveryP95: d(time.Hour)}); r.Met || r.Objectives[0].Measured != "1 of 4 instances never recovered" {
+		t.Errorf("p95 with an instance never recovered: %+v", r.Objectives)
+	}
+}

@@ -11,6 +11,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"strings"
 	"syscall"
 	"time"
 
@@ -30,11 +31,22 @@ type Prober interface {
 	Probe(ctx context.Context, url string) Result
 }
 
-// HTTPProber checks that a GET answers with the expected status.
+// HTTPProbe configures an HTTPProber.
+type HTTPProbe struct {
+	Timeout      time.Duration
+	ExpectStatus int
+	// BodyContains, when set, must appear in the first 64 KiB of the body.
+	BodyContains string
+	// MaxLatency, when set, fails an answer slower than this.
+	MaxLatency time.Duration
+	// LoopbackOnly refuses connections outside 127.0.0.0/8.
+	LoopbackOnly bool
+}
+
+// HTTPProber checks that a GET answers as an HTTPProbe expects.
 type HTTPProber struct {
-	client       *http.Client
-	timeout      time.Duration
-	expectStatus int
+	client *http.Client
+	cfg    HTTPProbe
 }
 
 // errNotLoopback refuses a connection outside 127.0.0.0/8 in loopback-only
@@ -44,17 +56,8 @@ var errNotLoopback = errors.New("refused by gameday: probes of a simulated fleet
 // NewHTTPProber builds a prober. Connections are reused between probes of
 // the same host (one idle connection each); a host that reboots closes them,
 // which the next probe sees as a failure, as it should.
-func NewHTTPProber(timeout time.Duration, expectStatus int, loopbackOnly bool) *HTTPProber {
-	dialer := &net.Dialer{Timeout: timeout}
-	if loopbackOnly {
-		dialer.Control = func(_, address string, _ syscall.RawConn) error {
-			host, _, err := net.SplitHostPort(address)
-			if ip := net.ParseIP(host); err != nil || ip == nil || !ip.IsLoopback() {
-				return errNotLoopback
-			}
-			return nil
-		}
-	}
+func NewHTTPProber(cfg HTTPProbe) *HTTPProber {
+	dialer := newDialer(cfg.Timeout, cfg.LoopbackOnly)
 	transport := &http.Transport{
 		// Never through a proxy: a probe must reach the instance itself.
 		Proxy:               nil,
@@ -68,12 +71,28 @@ func NewHTTPProber(timeout time.Duration, expectStatus int, loopbackOnly bool) *
 		// A redirect is an answer in itself; following it would probe another host.
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 	}
-	return &HTTPProber{client: client, timeout: timeout, expectStatus: expectStatus}
+	return &HTTPProber{client: client, cfg: cfg}
+}
+
+// newDialer dials with a timeout and, in loopback-only mode, refuses any
+// address outside 127.0.0.0/8 before a packet leaves.
+func newDialer(timeout time.Duration, loopbackOnly bool) *net.Dialer {
+	dialer := &net.Dialer{Timeout: timeout}
+	if loopbackOnly {
+		dialer.Control = func(_, address string, _ syscall.RawConn) error {
+			host, _, err := net.SplitHostPort(address)
+			if ip := net.ParseIP(host); err != nil || ip == nil || !ip.IsLoopback() {
+				return errNotLoopback
+			}
+			return nil
+		}
+	}
+	return dialer
 }
 
 // Probe implements Prober.
 func (p *HTTPProber) Probe(ctx context.Context, url string) Result {
-	ctx, cancel := context.WithTimeout(ctx, p.timeout)
+	ctx, cancel := context.WithTimeout(ctx, p.cfg.Timeout)
 	defer cancel()
 	start := time.Now()
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
@@ -83,15 +102,23 @@ func (p *HTTPProber) Probe(ctx context.Context, url string) Result {
 	req.Header.Set("User-Agent", "gameday-probe/"+version.Version)
 	resp, err := p.client.Do(req)
 	if err != nil {
-		return Result{Detail: describeProbeError(err, p.timeout), Latency: time.Since(start)}
+		return Result{Detail: describeProbeError(err, p.cfg.Timeout), Latency: time.Since(start)}
 	}
-	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
+	body, readErr := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
+	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 1<<20))
 	_ = resp.Body.Close()
-	return Result{
-		Healthy: resp.StatusCode == p.expectStatus,
-		Detail:  fmt.Sprintf("HTTP %d", resp.StatusCode),
-		Latency: time.Since(start),
+	res := Result{Healthy: true, Detail: fmt.Sprintf("HTTP %d", resp.StatusCode), Latency: time.Since(start)}
+	switch {
+	case resp.StatusCode != p.cfg.ExpectStatus:
+		res.Healthy = false
+	case readErr != nil:
+		res.Healthy, res.Detail = false, res.Detail+", body cut short: "+describeProbeError(readErr, p.cfg.Timeout)
+	case p.cfg.BodyContains != "" && !strings.Contains(string(body), p.cfg.BodyContains):
+		res.Healthy, res.Detail = false, fmt.Sprintf("%s, body lacks %q", res.Detail, p.cfg.BodyContains)
+	case p.cfg.MaxLatency > 0 && res.Latency > p.cfg.MaxLatency:
+		res.Healthy, res.Detail = false, fmt.Sprintf("%s, slow: %s > %s", res.Detail, res.Latency.Round(time.Millisecond), p.cfg.MaxLatency)
 	}
+	return res
 }
 
 // CloseIdleConnections releases pooled connections.

@@ -31,7 +31,7 @@ func TestHTTPProber(t *testing.T) {
 	refusedURL := "http://" + closed.Addr().String() + "/healthz"
 	closed.Close()
 
-	p := NewHTTPProber(100*time.Millisecond, http.StatusOK, true)
+	p := NewHTTPProber(HTTPProbe{Timeout: 100 * time.Millisecond, ExpectStatus: http.StatusOK, LoopbackOnly: true})
 	defer p.CloseIdleConnections()
 	tests := []struct {
 		name        string
@@ -56,5 +56,45 @@ func TestHTTPProber(t *testing.T) {
 				t.Errorf("Probe(%s) = %+v, want healthy=%v detail containing %q", tt.url, got, tt.wantHealthy, tt.wantDetail)
 			}
 		})
+	}
+}
+
+func TestHTTPProberChecksBodyAndLatency(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/slow" {
+			time.Sleep(80 * time.Millisecond)
+		}
+		_, _ = w.Write([]byte(`{"status":"degraded"}`))
+	}))
+	defer srv.Close()
+	p := NewHTTPProber(HTTPProbe{Timeout: time.Second, ExpectStatus: 200, BodyContains: `"status":"ok"`})
+	if got := p.Probe(t.Context(), srv.URL+"/"); got.Healthy || !strings.Contains(got.Detail, "body lacks") {
+		t.Errorf("body check: %+v, want unhealthy for a missing substring", got)
+	}
+	p = NewHTTPProber(HTTPProbe{Timeout: time.Second, ExpectStatus: 200, MaxLatency: 20 * time.Millisecond})
+	if got := p.Probe(t.Context(), srv.URL+"/slow"); got.Healthy || !strings.Contains(got.Detail, "slow") {
+		t.Errorf("latency check: %+v, want unhealthy when slower than max_latency", got)
+	}
+	if got := p.Probe(t.Context(), srv.URL+"/"); !got.Healthy {
+		t.Errorf("fast answer: %+v, want healthy", got)
+	}
+}
+
+func TestTCPProber(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	open := l.Addr().String()
+	p := NewTCPProber(200*time.Millisecond, 0, true)
+	if got := p.Probe(t.Context(), open); !got.Healthy || got.Detail != "connected" {
+		t.Errorf("open port: %+v", got)
+	}
+	l.Close()
+	if got := p.Probe(t.Context(), open); got.Healthy || got.Detail != "connection refused" {
+		t.Errorf("closed port: %+v, want refused", got)
+	}
+	if got := p.Probe(t.Context(), "192.0.2.1:5432"); got.Healthy || !strings.Contains(got.Detail, "refused by gameday") {
+		t.Errorf("non-loopback: %+v, want refused before dialing", got)
 	}
 }
