@@ -107,20 +107,32 @@ func (a *app) runPlan(ctx context.Context, opts *planOptions) error {
 	return nil
 }
 
-// planRegions lists the regions to read: the scenario's, or the one the
-// flag or environment gives.
+// planRegions lists the regions to read, the default region first: the
+// one a step without its own region uses (flag, scenario or environment).
+// Every region any step names is read too.
 func planRegions(flag string, scn *scenario.Scenario) ([]string, error) {
-	if len(scn.Target.Regions) > 0 {
-		if flag != "" && !slices.Contains(scn.Target.Regions, flag) {
-			return nil, usageError("--region %s is not one of target.regions %v in %s", flag, scn.Target.Regions, scn.Source)
+	var named []string
+	unnamed := false
+	for _, st := range scn.Steps() {
+		list := st.Target.RegionList()
+		unnamed = unnamed || len(list) == 0
+		for _, r := range list {
+			if !slices.Contains(named, r) {
+				named = append(named, r)
+			}
 		}
-		return scn.Target.Regions, nil
+	}
+	if !unnamed {
+		if flag != "" && !slices.Contains(named, flag) {
+			return nil, usageError("--region %s is not a region %s targets (%s)", flag, scn.Source, strings.Join(named, ", "))
+		}
+		return named, nil
 	}
 	region, err := resolveRegion(flag, scn)
 	if err != nil {
 		return nil, err
 	}
-	return []string{region}, nil
+	return append([]string{region}, slices.DeleteFunc(named, func(r string) bool { return r == region })...), nil
 }
 
 // planWarnings says what `gameday run` would refuse about this plan.

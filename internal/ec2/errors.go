@@ -51,6 +51,9 @@ func classify(op, action string, err error) error {
 		e.Code = apiErr.ErrorCode()
 		e.Message = apiErr.ErrorMessage()
 		e.Hint = hintForCode(e.Code, action)
+		if strings.Contains(e.Message, "scoped to a valid region") {
+			e.Hint = "the endpoint does not serve this region; check --region, target.region(s) and --endpoint-url"
+		}
 		return e
 	}
 	e.Hint = hintForTransport(err)

@@ -126,6 +126,11 @@ func (p *Plan) WriteText(w io.Writer, instances bool) error {
 		for _, note := range ph.Notes {
 			row("  ", "note", "%s", note)
 		}
+		// Each block aligns on its own: a long label elsewhere must not
+		// push every column to the right.
+		if err := tw.Flush(); err != nil {
+			return err
+		}
 	}
 	p.writeEstimate(tw)
 	return tw.Flush()
@@ -146,7 +151,7 @@ func (p *Plan) writeEstimate(tw *tabwriter.Writer) {
 	fmt.Fprintf(tw, "  EC2 calls\t%s; %s\n", strings.Join(calls, ", "), limits)
 	if len(e.Phases) > 1 {
 		for _, t := range e.Phases {
-			fmt.Fprintf(tw, "  phase %s\t%s to %s\n", t.Name, round(t.Start), round(t.End))
+			fmt.Fprintf(tw, "  phase\t%s: %s to %s\n", t.Name, round(t.Start), round(t.End))
 		}
 	}
 	for _, note := range e.Notes {

@@ -105,7 +105,7 @@ func TestValidEditsV1(t *testing.T) {
 		{"phase after zero", noWait, noWait + "phases: [{name: a, after: 0s}, {name: b, after_phase: a}, {name: c}]\n"},
 		{"phases inherit nothing they replace", noWait, noWait + "phases: [{name: a, blast_radius: {all: true}, action: {type: force-stop-start}}]\n"},
 		{"max_latency equals timeout", noWait, "verify: {instance: {url: 'http://{{.PrivateIP}}/', timeout: 2s, max_latency: 2s}}\n"},
-		{"min_score bounds", noWait, noWait + "objectives: {min_score: 100}\n"},
+		{"min_score bounds", noWait, noWait + "verify: {ec2_status_checks: true}\nobjectives: {min_score: 100}\n"},
 		{"allowed regions", noWait, noWait + "guardrails: {allowed_regions: [us-east-1]}\n"},
 	}
 	for _, tt := range tests {

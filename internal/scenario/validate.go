@@ -68,6 +68,7 @@ func validate(s *Scenario, pos strictyaml.Positions) *validator {
 	v.schedule(s.Schedule)
 	v.phases(s)
 	v.steps(s)
+	v.stopGates(s)
 	v.verify(s)
 	v.objectives(s)
 	v.guardrails(s)

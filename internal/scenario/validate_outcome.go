@@ -26,6 +26,12 @@ func (v *validator) objectives(s *Scenario) {
 	if m := o.MinScore; m != nil && (*m < 0 || *m > 100) {
 		v.atValue("objectives.min_score", fmt.Sprintf("must be between 0 and 100, got %g", *m), "")
 	}
+	if o.MinScore != nil && !s.Verify.HasInstanceHealth() {
+		// The score is made of recovery times: without health there is no
+		// score, and min_score could only be missed.
+		e := v.atKey("objectives.min_score", "needs per-instance health: the score is computed from recovery times", needsHealthHint)
+		v.judged(e, healthPaths...)
+	}
 }
 
 // recoveryObjectives checks the objectives measured on recovery times,

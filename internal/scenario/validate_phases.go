@@ -136,3 +136,40 @@ func (v *validator) step(p Phase, base string, st Step) {
 		v.judged(e, "action.type")
 	}
 }
+
+// stopGates refuses a health gate on a step whose action is stop: a
+// stopped instance never answers a probe, so the gate could only time out.
+// Steps that share the offending setting are reported once, at it.
+func (v *validator) stopGates(s *Scenario) {
+	var order []string
+	wavesAt := map[string][]string{} // reported path -> waves sections to fix
+	for i, st := range s.Steps() {
+		if st.Action.Type != ActionStop || !st.Waves.WaitsForHealthy() {
+			continue
+		}
+		waves, action := "waves", "action.type"
+		if len(s.Phases) > 0 {
+			base := strictyaml.JoinIndex("phases", i)
+			if s.Phases[i].Waves != nil {
+				waves = base + ".waves"
+			}
+			if s.Phases[i].Action != nil {
+				action = base + ".action.type"
+			}
+		}
+		at := action
+		if v.pos.Has(waves + ".wait_for_healthy") {
+			at = waves + ".wait_for_healthy"
+		}
+		if _, seen := wavesAt[at]; !seen {
+			order = append(order, at)
+		}
+		if !slices.Contains(wavesAt[at], waves) {
+			wavesAt[at] = append(wavesAt[at], waves)
+		}
+	}
+	for _, at := range order {
+		v.atValue(at, "action stop leaves instances stopped: they never pass the health gate that waves.wait_for_healthy (default true) waits for",
+			"set wait_for_healthy: false in "+joinAnd(wavesAt[at]))
+	}
+}

@@ -13,6 +13,7 @@ import (
 	"mime"
 	"net/http"
 	"net/url"
+	"strings"
 	"time"
 
 	"go.uber.org/zap"
@@ -138,7 +139,28 @@ func (h *handler) serve(w http.ResponseWriter, r *http.Request, c *call) (any, *
 	if v := form.Get("Version"); v != act.version {
 		return nil, badRequest("NoSuchVersion", "The requested version (%s) of service %s does not exist", v, act.service())
 	}
+	if region := signedRegion(r.Header.Get("Authorization")); act.proto == protoEC2 && region != "" && region != h.sim.Region() {
+		// A regional EC2 endpoint refuses a request signed for another
+		// region; answering it would show this fleet as that region's.
+		return nil, &apiError{Status: http.StatusUnauthorized, Code: "AuthFailure",
+			Message: fmt.Sprintf("Credential should be scoped to a valid region, not '%s'. This endpoint serves %s.", region, h.sim.Region())}
+	}
 	return act.run(h, c)
+}
+
+// signedRegion returns the region of a SigV4 credential scope
+// ("Credential=AKID/20261122/us-east-1/ec2/aws4_request"), or "".
+func signedRegion(authorization string) string {
+	_, rest, ok := strings.Cut(authorization, "Credential=")
+	if !ok {
+		return ""
+	}
+	scope, _, _ := strings.Cut(rest, ",")
+	parts := strings.Split(scope, "/")
+	if len(parts) != 5 {
+		return ""
+	}
+	return parts[2]
 }
 
 // readForm reads the query string and a form-encoded body of at most

@@ -175,3 +175,15 @@ func TestStartRefusesNonLoopback(t *testing.T) {
 		t.Errorf("second Close: %v", err)
 	}
 }
+
+func TestSignedRegion(t *testing.T) {
+	for _, tt := range []struct{ header, want string }{
+		{"AWS4-HMAC-SHA256 Credential=AKID/20261122/us-west-2/ec2/aws4_request, SignedHeaders=host, Signature=abc", "us-west-2"},
+		{"AWS4-HMAC-SHA256 Credential=AKID/20261122/ec2/aws4_request", ""},
+		{"", ""},
+	} {
+		if got := signedRegion(tt.header); got != tt.want {
+			t.Errorf("signedRegion(%q) = %q, want %q", tt.header, got, tt.want)
+		}
+	}
+}
