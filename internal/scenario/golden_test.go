@@ -20,20 +20,8 @@ const (
 )
 
 // goldenLine is the shape of every reported problem: file:line:col: path:
-// message. Problems about the whole file have no path; wholeFile lists the
-// goldens made of those, which must still be positioned (goldenPositioned).
-var (
-	goldenLine       = regexp.MustCompile(`^testdata/scenarios/invalid/[^:]+:\d+:\d+: [^ :][^ ]*: \S`)
-	goldenPositioned = regexp.MustCompile(`^testdata/scenarios/invalid/[^:]+:\d+:\d+: \S`)
-)
-
-// wholeFile are goldens whose problems concern the whole file, which has
-// no field path.
-var wholeFile = map[string]bool{
-	"empty.golden": true, "null-document.golden": true, "not-a-mapping.golden": true,
-	"syntax-error.golden": true, "tab-indent.golden": true, "two-documents.golden": true,
-	"deep-nesting.golden": true, "yaml-bomb.golden": true,
-}
+// message; problems of the whole file name the path "(document)".
+var goldenLine = regexp.MustCompile(`^testdata/scenarios/invalid/[^:]+:\d+:\d+: [^ :][^ ]*: \S`)
 
 // TestInvalidFiles parses every file of testdata/scenarios/invalid and
 // compares the full error output with the .golden file beside it. Run
@@ -100,13 +88,9 @@ func checkGolden(t *testing.T, in string) {
 // problem with a field path, so that editors can jump to it.
 func checkGoldenShape(t *testing.T, name string, golden []byte) {
 	t.Helper()
-	shape := goldenLine
-	if wholeFile[name] {
-		shape = goldenPositioned
-	}
 	for _, line := range strings.Split(strings.TrimSuffix(string(golden), "\n"), "\n") {
-		if !shape.MatchString(line) {
-			t.Errorf("%s: line is not %s\n%s", name, shape, line)
+		if !goldenLine.MatchString(line) {
+			t.Errorf("%s: line is not %s\n%s", name, goldenLine, line)
 		}
 	}
 }

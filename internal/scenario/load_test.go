@@ -90,7 +90,7 @@ func TestLoadTooLarge(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, err := Load(path)
-	if want := path + ": input is larger than the 1 MiB limit"; err == nil || err.Error() != want {
+	if want := path + ": (document): input is larger than the 1 MiB limit"; err == nil || err.Error() != want {
 		t.Errorf("got %v, want %s", err, want)
 	}
 }

@@ -19,14 +19,24 @@ type Error struct {
 
 // Error formats the problem as "source:line:col: path: msg (hint: hint)",
 // leaving out the parts that are unknown.
+// DocumentPath is how messages name the whole document.
+const DocumentPath = "(document)"
+
 func (e *Error) Error() string {
 	var b strings.Builder
-	if loc := e.location(); loc != "" {
+	loc := e.location()
+	if loc != "" {
 		b.WriteString(loc)
 		b.WriteString(": ")
 	}
-	if e.Path != "" {
-		b.WriteString(e.Path)
+	// A positioned problem of the whole file still names a path, so every
+	// message has the same file:line:col: path: shape for tools and people.
+	path := e.Path
+	if path == "" && loc != "" {
+		path = DocumentPath
+	}
+	if path != "" {
+		b.WriteString(path)
 		b.WriteString(": ")
 	}
 	b.WriteString(e.Msg)

@@ -74,25 +74,25 @@ func TestDecodeErrors(t *testing.T) {
 		{"unsupported tag", "\nname: !secret x\n",
 			[]string{`t.yaml:2:7: name: unsupported YAML tag !secret (hint: remove the tag)`}},
 		{"null root", "\n~\n",
-			[]string{`t.yaml:2:1: the document is empty; expected a mapping`}},
+			[]string{`t.yaml:2:1: (document): the document is empty; expected a mapping`}},
 		{"only a document marker", "---\n",
-			[]string{`t.yaml:2:1: the document is empty; expected a mapping`}},
+			[]string{`t.yaml:2:1: (document): the document is empty; expected a mapping`}},
 		{"list root", "\n- a\n",
-			[]string{`t.yaml:2:1: expected a mapping, got a list`}},
+			[]string{`t.yaml:2:1: (document): expected a mapping, got a list`}},
 		{"empty file", "\n# only a comment\n",
-			[]string{`t.yaml:1:1: the file is empty; expected a YAML document`}},
+			[]string{`t.yaml:1:1: (document): the file is empty; expected a YAML document`}},
 		{"two documents", "\nname: a\n---\nname: b\n",
-			[]string{`t.yaml:3:1: found a second YAML document; a file holds exactly one (hint: remove the "---" separator or split the file)`}},
+			[]string{`t.yaml:3:1: (document): found a second YAML document; a file holds exactly one (hint: remove the "---" separator or split the file)`}},
 		{"syntax error", "\nname: a\ntarget:\n  region: x: y\n",
-			[]string{`t.yaml:4:12: invalid YAML: mapping values are not allowed in this context (hint: put a value that contains ": " in quotes)`}},
+			[]string{`t.yaml:4:12: (document): invalid YAML: mapping values are not allowed in this context (hint: put a value that contains ": " in quotes)`}},
 		{"syntax error in flow", "\nname: a\ntarget: {region: x\n",
-			[]string{`t.yaml:3:10: invalid YAML: did not find expected ',' or '}'`}},
+			[]string{`t.yaml:3:10: (document): invalid YAML: did not find expected ',' or '}'`}},
 		{"bad indentation", "\ntarget:\n  region: x\n tags: {}\n",
-			[]string{`t.yaml:4:2: invalid YAML: did not find expected key (hint: check the indentation of this line)`}},
+			[]string{`t.yaml:4:2: (document): invalid YAML: did not find expected key (hint: check the indentation of this line)`}},
 		{"tab indentation", "\ntarget:\n\tregion: x\n",
-			[]string{`t.yaml:3:1: invalid YAML: found character that cannot start any token (hint: indent with spaces; YAML does not allow tabs there)`}},
+			[]string{`t.yaml:3:1: (document): invalid YAML: found character that cannot start any token (hint: indent with spaces; YAML does not allow tabs there)`}},
 		{"unknown anchor", "\nname: *nope\n",
-			[]string{`t.yaml:2:11: invalid YAML: unknown anchor 'nope' referenced`}},
+			[]string{`t.yaml:2:11: (document): invalid YAML: unknown anchor 'nope' referenced`}},
 		{"wrong type through an alias is placed at the alias", "\nnested: &a {x: [*a]}\n",
 			[]string{`t.yaml:2:17: nested.x[0]: expected an integer, got a mapping`}},
 		{"custom decoder through an alias", "\nname: &n x\nlevel: *n\n",
@@ -125,8 +125,8 @@ func TestDecodeLimits(t *testing.T) {
 	tests := []struct {
 		name, src, want string
 	}{
-		{"too large", "name: " + strings.Repeat("x", MaxInputSize), "t.yaml: input is larger than the 1 MiB limit"},
-		{"too deep", "nested: {x: " + deep + "}", "t.yaml:1:75: nested deeper than 64 levels"},
+		{"too large", "name: " + strings.Repeat("x", MaxInputSize), "t.yaml: (document): input is larger than the 1 MiB limit"},
+		{"too deep", "nested: {x: " + deep + "}", "t.yaml:1:75: (document): nested deeper than 64 levels"},
 		{"billion laughs", laughs(), "aliases expand to too many values"},
 	}
 	for _, tt := range tests {
@@ -195,10 +195,11 @@ func TestErrorFormat(t *testing.T) {
 		want string
 	}{
 		{Error{Source: "a.yaml", Line: 3, Column: 5, Path: "x.y", Msg: "bad", Hint: "fix it"}, "a.yaml:3:5: x.y: bad (hint: fix it)"},
-		{Error{Source: "a.yaml", Line: 3, Msg: "bad"}, "a.yaml:3: bad"},
-		{Error{Source: "a.yaml", Msg: "bad"}, "a.yaml: bad"},
+		{Error{Source: "a.yaml", Line: 3, Msg: "bad"}, "a.yaml:3: (document): bad"},
+		{Error{Source: "a.yaml", Msg: "bad"}, "a.yaml: (document): bad"},
+		{Error{Msg: "bad"}, "bad"},
 		{Error{Path: "x", Msg: "bad"}, "x: bad"},
-		{Error{Line: 2, Column: 1, Msg: "bad"}, "2:1: bad"},
+		{Error{Line: 2, Column: 1, Msg: "bad"}, "2:1: (document): bad"},
 	}
 	for _, tt := range tests {
 		if got := tt.err.Error(); got != tt.want {
