@@ -46,10 +46,7 @@ accounts for EC2's API rate limits. Nothing is changed. The same seed gives the 
 		},
 	}
 	f := cmd.Flags()
-	f.StringVar(&opts.session.EndpointURL, "endpoint-url", "", "read the fleet here instead of AWS (e.g. a gameday simulator)")
-	f.StringVar(&opts.session.Region, "region", "", "AWS region (default: the scenario's target.region, then AWS_REGION)")
-	f.StringVar(&opts.session.Profile, "profile", "", "shared config profile for credentials")
-	f.Var(&opts.seed, "seed", "seed for every random choice (default: the scenario's seed, else random and printed)")
+	addSessionFlags(f, &opts.session, &opts.seed)
 	f.StringVar(&opts.output, "output", "text", "text or json")
 	f.BoolVar(&opts.showInstances, "show-instances", false, "list instance ids per wave and per exclusion (text output)")
 	f.DurationVar(&opts.assumeRecovery, "assume-recovery", plan.DefaultAssumedRecovery, "time from an action to healthy, for the estimate")

@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"gameday/internal/ec2"
 	"gameday/internal/scenario"
@@ -42,10 +43,7 @@ scenario name), unless --yes is given; against a loopback simulator it does not.
 		},
 	}
 	f := cmd.Flags()
-	f.StringVar(&opts.session.EndpointURL, "endpoint-url", "", "send EC2 and STS calls here instead of AWS (e.g. a gameday simulator)")
-	f.StringVar(&opts.session.Region, "region", "", "AWS region (default: the scenario's target.region, then AWS_REGION)")
-	f.StringVar(&opts.session.Profile, "profile", "", "shared config profile for credentials (default: the standard chain)")
-	f.Var(&opts.seed, "seed", "seed for every random choice (default: the scenario's seed, else random and printed)")
+	addSessionFlags(f, &opts.session, &opts.seed)
 	f.StringVar(&opts.runsDir, "runs-dir", "runs", "directory that receives one sub-directory per run")
 	f.BoolVar(&opts.yes, "yes", false, "do not ask for confirmation before acting on a real AWS account")
 	return cmd
@@ -67,6 +65,15 @@ func (a *app) runRun(ctx context.Context, opts *runOptions) error {
 		r.confirm = a.confirmByName
 	}
 	return a.rehearse(ctx, r)
+}
+
+// addSessionFlags adds the flags that say where EC2 is, as whom, and the
+// seed: the same for every verb that reads or acts on a fleet.
+func addSessionFlags(f *pflag.FlagSet, session *ec2.Session, seed *seedFlag) {
+	f.StringVar(&session.EndpointURL, "endpoint-url", "", "send EC2 and STS calls here instead of AWS (e.g. a gameday simulator)")
+	f.StringVar(&session.Region, "region", "", "AWS region (default: the scenario's target.region, then AWS_REGION)")
+	f.StringVar(&session.Profile, "profile", "", "shared config profile for credentials (default: the standard chain)")
+	f.Var(seed, "seed", "seed for every random choice (default: the scenario's seed, else random and printed)")
 }
 
 // loadScenario loads a file and prints every problem in it on failure.

@@ -99,7 +99,7 @@ func Run(ctx context.Context, waves []plan.Wave, cfg Config, deps Deps) (Result,
 	for i, wave := range waves {
 		if i > 0 && cfg.Interval > 0 {
 			deps.Log.Info("waiting before next wave", zap.Int("next_wave", wave.Index), zap.Duration("interval", cfg.Interval))
-			if err := sleep(ctx, cfg.Interval); err != nil {
+			if err := Sleep(ctx, cfg.Interval); err != nil {
 				return interrupted(ctx, res, wave.Index), nil
 			}
 		}
@@ -207,7 +207,9 @@ func interrupted(ctx context.Context, res Result, wave int) Result {
 	return res
 }
 
-func sleep(ctx context.Context, d time.Duration) error {
+// Sleep waits for d or until ctx ends, whichever comes first, and returns
+// ctx's error in the second case.
+func Sleep(ctx context.Context, d time.Duration) error {
 	t := time.NewTimer(d)
 	defer t.Stop()
 	select {

@@ -1,45 +1,74 @@
 package fleet
 
-// MatchWildcard reports whether s matches pattern with EC2 filter semantics:
-// "*" matches any run of characters (including none), "?" exactly one, and a
-// backslash makes the next character literal. Matching is case-sensitive.
-func MatchWildcard(pattern, s string) bool {
-	p, v := []rune(pattern), []rune(s)
-	// Iterative matcher with single-star backtracking: linear in practice and
-	// never recursive, so hostile patterns cannot blow the stack.
-	pi, vi := 0, 0
-	starP, starV := -1, 0
-	for vi < len(v) {
-		if pi < len(p) {
-			switch c := p[pi]; {
-			case c == '*':
-				starP, starV = pi, vi
-				pi++
-				continue
-			case c == '?':
-				pi++
-				vi++
-				continue
-			case c == '\\' && pi+1 < len(p):
-				if p[pi+1] == v[vi] {
-					pi += 2
-					vi++
-					continue
-				}
-			case c == v[vi]:
-				pi++
-				vi++
-				continue
-			}
+import "strings"
+
+// Wildcard is a compiled EC2 filter value: "*" matches any run of
+// characters (including none), "?" exactly one, and a backslash makes the
+// next "*", "?" or "\\" literal (before any other character it is itself
+// literal). Matching is case-sensitive, on runes. Planning and the
+// simulator both use it, so they cannot disagree about what a filter means.
+type Wildcard []wildcardToken
+
+type wildcardToken struct {
+	kind tokenKind
+	r    rune
+}
+
+type tokenKind int
+
+const (
+	literal tokenKind = iota
+	anyOne
+	anyRun
+)
+
+// CompileWildcard compiles an EC2 filter value.
+func CompileWildcard(s string) Wildcard {
+	var p Wildcard
+	runes := []rune(s)
+	for i := 0; i < len(runes); i++ {
+		switch r := runes[i]; {
+		case r == '\\' && i+1 < len(runes) && strings.ContainsRune(`*?\`, runes[i+1]):
+			i++
+			p = append(p, wildcardToken{literal, runes[i]})
+		case r == '*':
+			p = append(p, wildcardToken{kind: anyRun})
+		case r == '?':
+			p = append(p, wildcardToken{kind: anyOne})
+		default:
+			p = append(p, wildcardToken{literal, r})
 		}
-		if starP < 0 {
+	}
+	return p
+}
+
+// Match reports whether p matches all of s. On a mismatch it backtracks
+// only to the last "*", which keeps it linear in practice and never
+// recursive, so hostile patterns cannot blow the stack.
+func (p Wildcard) Match(s string) bool {
+	rs := []rune(s)
+	pi, si := 0, 0
+	star, starAt := -1, 0
+	for si < len(rs) {
+		switch {
+		case pi < len(p) && p[pi].kind == anyRun:
+			star, starAt = pi, si
+			pi++
+		case pi < len(p) && (p[pi].kind == anyOne || p[pi].kind == literal && p[pi].r == rs[si]):
+			pi++
+			si++
+		case star >= 0:
+			starAt++
+			pi, si = star+1, starAt
+		default:
 			return false
 		}
-		starV++
-		pi, vi = starP+1, starV
 	}
-	for pi < len(p) && p[pi] == '*' {
+	for pi < len(p) && p[pi].kind == anyRun {
 		pi++
 	}
 	return pi == len(p)
 }
+
+// MatchWildcard reports whether s matches the EC2 filter value pattern.
+func MatchWildcard(pattern, s string) bool { return CompileWildcard(pattern).Match(s) }

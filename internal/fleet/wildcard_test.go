@@ -36,6 +36,45 @@ func TestMatchWildcard(t *testing.T) {
 	}
 }
 
+func TestCompiledWildcardAsTheSimulatorServesIt(t *testing.T) {
+	tests := []struct {
+		pattern, s string
+		want       bool
+	}{
+		{"web", "web", true},
+		{"web", "Web", false},
+		{"web", "web-01", false},
+		{"", "", true},
+		{"", "x", false},
+		{"*", "", true},
+		{"*", "anything", true},
+		{"web-*", "web-01", true},
+		{"web-*", "web-legacy-01", true},
+		{"web-*", "worker-01", false},
+		{"*-01", "web-legacy-01", true},
+		{"w*b*y*", "web-legacy-01", true},
+		{"w*b*z", "web-legacy-01", false},
+		{"web-0?", "web-07", true},
+		{"web-0?", "web-007", false},
+		{"web-0?", "web-0", false},
+		{"???", "abc", true},
+		{"?", "é", true}, // a rune, not a byte
+		{"a*a*a*a*b", "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", false},
+		{`\*`, "*", true},
+		{`\*`, "x", false},
+		{`a\?`, "a?", true},
+		{`a\?`, "ab", false},
+		{`\\`, `\`, true},
+		{`\x`, `\x`, true}, // only *, ? and \ are escapable
+		{`trailing\`, `trailing\`, true},
+	}
+	for _, tt := range tests {
+		if got := CompileWildcard(tt.pattern).Match(tt.s); got != tt.want {
+			t.Errorf("match(%q, %q) = %v, want %v", tt.pattern, tt.s, got, tt.want)
+		}
+	}
+}
+
 func FuzzMatchWildcard(f *testing.F) {
 	f.Add("a*b?c", "axxbyc")
 	f.Add(`\*`, "*")

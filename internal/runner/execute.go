@@ -114,7 +114,7 @@ func (r *recorder) checkSteadyState(ctx context.Context, mon *verify.Monitor) (s
 	if hold := v.SteadyState.Duration; hold > 0 {
 		fmt.Fprintf(r.opts.Out, "steady state: holding %s before the first wave\n", hold)
 		since := failureCounts(mon.Snapshot())
-		if err := sleep(ctx, hold); err != nil {
+		if err := execute.Sleep(ctx, hold); err != nil {
 			return "", err
 		}
 		var flapped []verify.InstanceHealth
@@ -173,7 +173,7 @@ func (r *recorder) observeRecovery(ctx context.Context, mon *verify.Monitor, act
 	}
 	if after := scn.Verify.ObserveAfter.Duration; after > 0 && err == nil {
 		fmt.Fprintf(r.opts.Out, "observing for %s after the last wave (verify.observe_after)\n", after)
-		_ = sleep(ctx, after)
+		_ = execute.Sleep(ctx, after)
 	}
 }
 
@@ -199,15 +199,4 @@ func failureCounts(health []verify.InstanceHealth) map[string]int {
 		out[h.InstanceID] = h.Failures
 	}
 	return out
-}
-
-func sleep(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
 }

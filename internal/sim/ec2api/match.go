@@ -3,72 +3,9 @@ package ec2api
 import (
 	"strings"
 
+	"gameday/internal/fleet"
 	"gameday/internal/sim"
 )
-
-// pattern is a compiled EC2 filter value: '*' matches any run of
-// characters, '?' exactly one, and a backslash makes the next '*', '?' or
-// '\' literal. Matching is case-sensitive, on runes.
-type pattern []patternToken
-
-type patternToken struct {
-	kind tokenKind
-	r    rune
-}
-
-type tokenKind int
-
-const (
-	literal tokenKind = iota
-	anyOne
-	anyRun
-)
-
-func compilePattern(s string) pattern {
-	var p pattern
-	runes := []rune(s)
-	for i := 0; i < len(runes); i++ {
-		switch r := runes[i]; {
-		case r == '\\' && i+1 < len(runes) && strings.ContainsRune(`*?\`, runes[i+1]):
-			i++
-			p = append(p, patternToken{literal, runes[i]})
-		case r == '*':
-			p = append(p, patternToken{kind: anyRun})
-		case r == '?':
-			p = append(p, patternToken{kind: anyOne})
-		default:
-			p = append(p, patternToken{literal, r})
-		}
-	}
-	return p
-}
-
-// match reports whether p matches all of s. On a mismatch it backtracks
-// only to the last '*', which keeps it linear in practice.
-func (p pattern) match(s string) bool {
-	rs := []rune(s)
-	pi, si := 0, 0
-	star, starAt := -1, 0
-	for si < len(rs) {
-		switch {
-		case pi < len(p) && p[pi].kind == anyRun:
-			star, starAt = pi, si
-			pi++
-		case pi < len(p) && (p[pi].kind == anyOne || p[pi].r == rs[si]):
-			pi++
-			si++
-		case star >= 0:
-			starAt++
-			pi, si = star+1, starAt
-		default:
-			return false
-		}
-	}
-	for pi < len(p) && p[pi].kind == anyRun {
-		pi++
-	}
-	return pi == len(p)
-}
 
 // fieldFunc lists the values an instance has for one filter name.
 type fieldFunc func(v sim.InstanceView) []string
@@ -84,13 +21,13 @@ type filterSet struct {
 // has matches any pattern.
 type filter struct {
 	values   fieldFunc
-	patterns []pattern
+	patterns []fleet.Wildcard
 }
 
 func (f filter) match(v sim.InstanceView) bool {
 	for _, have := range f.values(v) {
 		for _, p := range f.patterns {
-			if p.match(have) {
+			if p.Match(have) {
 				return true
 			}
 		}
@@ -112,7 +49,7 @@ func (fs filterSet) compile(raw []rawFilter) ([]filter, *apiError) {
 		}
 		f := filter{values: values}
 		for _, v := range r.Values {
-			f.patterns = append(f.patterns, compilePattern(v))
+			f.patterns = append(f.patterns, fleet.CompileWildcard(v))
 		}
 		out = append(out, f)
 	}

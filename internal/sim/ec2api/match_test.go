@@ -11,45 +11,6 @@ import (
 	"gameday/internal/sim"
 )
 
-func TestPatternMatch(t *testing.T) {
-	tests := []struct {
-		pattern, s string
-		want       bool
-	}{
-		{"web", "web", true},
-		{"web", "Web", false},
-		{"web", "web-01", false},
-		{"", "", true},
-		{"", "x", false},
-		{"*", "", true},
-		{"*", "anything", true},
-		{"web-*", "web-01", true},
-		{"web-*", "web-legacy-01", true},
-		{"web-*", "worker-01", false},
-		{"*-01", "web-legacy-01", true},
-		{"w*b*y*", "web-legacy-01", true},
-		{"w*b*z", "web-legacy-01", false},
-		{"web-0?", "web-07", true},
-		{"web-0?", "web-007", false},
-		{"web-0?", "web-0", false},
-		{"???", "abc", true},
-		{"?", "é", true}, // a rune, not a byte
-		{"a*a*a*a*b", "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", false},
-		{`\*`, "*", true},
-		{`\*`, "x", false},
-		{`a\?`, "a?", true},
-		{`a\?`, "ab", false},
-		{`\\`, `\`, true},
-		{`\x`, `\x`, true}, // only *, ? and \ are escapable
-		{`trailing\`, `trailing\`, true},
-	}
-	for _, tt := range tests {
-		if got := compilePattern(tt.pattern).match(tt.s); got != tt.want {
-			t.Errorf("match(%q, %q) = %v, want %v", tt.pattern, tt.s, got, tt.want)
-		}
-	}
-}
-
 func TestFilterSetCompile(t *testing.T) {
 	view := sim.InstanceView{Instance: fleet.Instance{
 		ID: "i-0123456789abcdef0", AZ: "us-east-1a", State: "running",
@@ -168,12 +129,12 @@ func FuzzParseFilters(f *testing.F) {
 				t.Fatalf("filter %q has no values", f.Name)
 			}
 			for _, v := range f.Values {
-				p := compilePattern(v)
-				p.match(f.Name)
-				if !strings.ContainsAny(v, `*?\`) && !p.match(v) {
+				p := fleet.CompileWildcard(v)
+				p.Match(f.Name)
+				if !strings.ContainsAny(v, `*?\`) && !p.Match(v) {
 					t.Fatalf("literal pattern %q does not match itself", v)
 				}
-				if !compilePattern("*").match(v) {
+				if !fleet.CompileWildcard("*").Match(v) {
 					t.Fatalf("* does not match %q", v)
 				}
 			}
