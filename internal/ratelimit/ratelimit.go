@@ -1,7 +1,8 @@
-// Package ratelimit holds EC2's documented API rate limits as token buckets
-// and a virtual-time ledger over them. The plan's duration estimate uses it
-// today; the same table is meant for client-side pacing and for the
-// simulator, so the three never disagree about EC2.
+// Package ratelimit holds EC2's documented API rate limits as token buckets,
+// the price of each call in tokens (NeedsFor), a virtual-time ledger over
+// them (Ledger, for the plan's duration estimate) and a real-time limiter
+// (Limiter, for the simulator's throttling and client-side pacing). One
+// table serves all three, so they never disagree about EC2.
 //
 // Figures: per account and region, from EC2's API throttling documentation
 // (../shared/ref/ec2-api.md in the design notes).
@@ -22,15 +23,23 @@ type Bucket struct {
 }
 
 // EC2's buckets. Request buckets cost one token per call; resource buckets
-// one token per instance in the call.
+// one token per instance in the call. NeedsFor says which call takes what.
 var (
-	DescribeRequests  = Bucket{"non-mutating requests", 100, 20}
-	MutatingRequests  = Bucket{"mutating requests", 50, 5}
-	StartRequests     = Bucket{"StartInstances requests", 5, 2}
-	TagRequests       = Bucket{"CreateTags/DeleteTags requests", 100, 10}
-	StopInstances     = Bucket{"StopInstances instances", 1000, 20}
-	StartInstances    = Bucket{"StartInstances instances", 1000, 2}
-	TerminateRequests = Bucket{"TerminateInstances requests", 100, 5}
+	DescribeRequests = Bucket{"non-mutating requests", 100, 20}
+	// UnfilteredDescribeRequests is the stricter bucket of a
+	// DescribeInstances or DescribeInstanceStatus without filter or
+	// pagination parameters: the most expensive reads EC2 serves.
+	UnfilteredDescribeRequests = Bucket{"unfiltered and unpaginated Describe requests", 50, 10}
+	MutatingRequests           = Bucket{"mutating requests", 50, 5}
+	StartRequests              = Bucket{"StartInstances requests", 5, 2}
+	RunRequests                = Bucket{"RunInstances requests", 5, 2}
+	TerminateRequests          = Bucket{"TerminateInstances requests", 100, 5}
+	TagRequests                = Bucket{"CreateTags/DeleteTags requests", 100, 10}
+
+	StopInstances      = Bucket{"StopInstances instances", 1000, 20}
+	StartInstances     = Bucket{"StartInstances instances", 1000, 2}
+	TerminateInstances = Bucket{"TerminateInstances instances", 1000, 20}
+	RunInstances       = Bucket{"RunInstances instances", 1000, 2}
 )
 
 // Need is the tokens one call takes from one bucket.
@@ -45,35 +54,20 @@ type Call struct {
 	Needs []Need
 }
 
-// Operations gameday makes.
-const (
-	OpReboot = "RebootInstances"
-	OpStop   = "StopInstances"
-	OpStart  = "StartInstances"
-)
-
 // CallsFor returns the calls that act on n instances in batches of batch
-// ids per call. RebootInstances has no resource bucket; StopInstances and
-// StartInstances take one resource token per instance.
+// ids per call, priced by NeedsFor. op is OpReboot, OpStop or OpStart.
 func CallsFor(op string, n, batch int) []Call {
+	switch op {
+	case OpReboot, OpStop, OpStart:
+	default:
+		panic(fmt.Sprintf("ratelimit: unknown operation %q", op))
+	}
 	if batch <= 0 {
 		batch = n
 	}
 	var calls []Call
 	for left := n; left > 0; left -= batch {
-		ids := float64(min(left, batch))
-		c := Call{Op: op}
-		switch op {
-		case OpReboot:
-			c.Needs = []Need{{MutatingRequests, 1}}
-		case OpStop:
-			c.Needs = []Need{{MutatingRequests, 1}, {StopInstances, ids}}
-		case OpStart:
-			c.Needs = []Need{{StartRequests, 1}, {StartInstances, ids}}
-		default:
-			panic(fmt.Sprintf("ratelimit: unknown operation %q", op))
-		}
-		calls = append(calls, c)
+		calls = append(calls, Call{Op: op, Needs: NeedsFor(op, min(left, batch), false)})
 	}
 	return calls
 }
