@@ -2,15 +2,20 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
+	"time"
 
 	"github.com/spf13/cobra"
 	"go.uber.org/zap"
 
+	"gameday/internal/fleet"
 	"gameday/internal/sim"
 	"gameday/internal/sim/ec2api"
 )
@@ -25,9 +30,11 @@ func (a *app) newSimCmd() *cobra.Command {
 }
 
 type simServeOptions struct {
-	listen   string
-	seed     uint64
-	auditLog string
+	listen      string
+	seed        uint64
+	auditLog    string
+	fleet       string
+	noListeners bool
 }
 
 func (a *app) newSimServeCmd() *cobra.Command {
@@ -35,10 +42,17 @@ func (a *app) newSimServeCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "serve",
 		Short: "Serve a simulated fleet on loopback until interrupted",
-		Long: `Serve the built-in simulated fleet: an EC2 Query API endpoint (plus STS
-GetCallerIdentity) on 127.0.0.1, and one HTTP health endpoint per instance on its own
-loopback address. Prints the environment to point gameday, the AWS CLI or an SDK at it.`,
+		Long: `Serve a simulated fleet: an EC2 Query API endpoint (plus STS GetCallerIdentity)
+on 127.0.0.1, and one HTTP health endpoint per instance on its own loopback address.
+Prints the environment to point gameday, the AWS CLI or an SDK at it.
+
+--fleet picks the fleet: "demo" (the default: 60 instances with fast timings),
+"default" (realistic EC2 timings, a scheduled event), or the path of a fleet file
+(docs/fleets.md). A built-in name wins over a file of the same name: write ./demo
+for the file.`,
 		Example: `  gameday sim serve --listen 127.0.0.1:4566 --audit-log audit.jsonl
+  gameday sim serve --fleet default --seed 7
+  gameday sim serve --fleet scenarios/fleets/default.yaml --no-listeners
   gameday run scenarios/demo.yaml --endpoint-url http://127.0.0.1:4566`,
 		Args: exactArgs(0),
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -47,13 +61,19 @@ loopback address. Prints the environment to point gameday, the AWS CLI or an SDK
 	}
 	f := cmd.Flags()
 	f.StringVar(&opts.listen, "listen", "127.0.0.1:0", "address of the EC2 API (loopback only; port 0 picks a free one)")
-	f.Uint64Var(&opts.seed, "seed", 1, "seed for instance ids and boot times")
+	f.Uint64Var(&opts.seed, "seed", 1, "seed for instance ids, event choices and boot times")
 	f.StringVar(&opts.auditLog, "audit-log", "", "append every API call to this file as JSON lines")
+	f.StringVar(&opts.fleet, "fleet", sim.FleetDemo, "fleet to serve: demo, default, or the path of a fleet file")
+	f.BoolVar(&opts.noListeners, "no-listeners", false, "API only: bind no health endpoints (fleets above 64,516 instances need this)")
 	return cmd
 }
 
 func (a *app) runSimServe(ctx context.Context, opts *simServeOptions) error {
-	simOpts := sim.Options{Seed: opts.seed, Listeners: true, Logger: a.log.Named("sim")}
+	spec, err := a.loadFleet(opts.fleet)
+	if err != nil {
+		return err
+	}
+	simOpts := sim.Options{Seed: opts.seed, Listeners: !opts.noListeners, Logger: a.log.Named("sim")}
 	if opts.auditLog != "" {
 		f, err := os.OpenFile(opts.auditLog, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
 		if err != nil {
@@ -62,10 +82,9 @@ func (a *app) runSimServe(ctx context.Context, opts *simServeOptions) error {
 		defer f.Close()
 		simOpts.AuditWriter = f
 	}
-	spec := sim.DemoFleet()
 	s, err := sim.New(spec, simOpts)
 	if err != nil {
-		return &exitError{code: ExitInfrastructure, err: err}
+		return usageError("--fleet %s: %v", opts.fleet, err)
 	}
 	if err := s.Start(); err != nil {
 		return &exitError{code: ExitInfrastructure, err: err}
@@ -77,7 +96,7 @@ func (a *app) runSimServe(ctx context.Context, opts *simServeOptions) error {
 	}
 	defer srv.Close()
 
-	printSimEnv(a.out, spec, s, srv.URL())
+	printSimEnv(a.out, spec, s, srv.URL(), simOpts.Listeners)
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	<-ctx.Done()
@@ -85,18 +104,74 @@ func (a *app) runSimServe(ctx context.Context, opts *simServeOptions) error {
 	return nil
 }
 
-func printSimEnv(w io.Writer, spec sim.FleetSpec, s *sim.Sim, url string) {
-	instances := s.Instances()
+// loadFleet resolves --fleet: a built-in name, else a fleet file. Problems
+// in the file are printed with their positions and exit 2.
+func (a *app) loadFleet(name string) (sim.FleetSpec, error) {
+	if spec, ok := sim.BuiltinFleet(name); ok {
+		return spec, nil
+	}
+	spec, err := sim.LoadFleet(name)
+	switch {
+	case errors.Is(err, fs.ErrNotExist) && !strings.ContainsAny(name, `/\.`):
+		return spec, usageError("--fleet %s: no built-in fleet of that name (%s) and no such file",
+			name, strings.Join(sim.BuiltinFleetNames(), ", "))
+	case errors.Is(err, fs.ErrNotExist):
+		return spec, usageError("--fleet: %v", err)
+	case err != nil:
+		fmt.Fprintln(a.errOut, err)
+		return spec, &exitError{code: ExitInvalid, err: err, silent: true}
+	}
+	return spec, nil
+}
+
+func printSimEnv(w io.Writer, spec sim.FleetSpec, s *sim.Sim, url string, listeners bool) {
+	views := s.Describe()
+	instances := make([]fleet.Instance, len(views))
+	for i, v := range views {
+		instances[i] = v.Instance
+	}
 	fmt.Fprintf(w, "gameday simulator: %d instances in %s (%s), account %s\n",
 		len(instances), spec.Region, azList(instances), spec.AccountID)
-	if len(instances) > 0 {
-		fmt.Fprintf(w, "health endpoints: http://<private-ip>:%d%s, e.g. http://%s:%d%s\n",
-			spec.HealthPort, spec.HealthPath, instances[0].PrivateIP, spec.HealthPort, spec.HealthPath)
-	}
+	printHealthEndpoints(w, spec, views, listeners)
+	printEvents(w, s.ScheduledEvents())
 	fmt.Fprintf(w, "EC2 endpoint: %s\n\n", url)
 	fmt.Fprintf(w, "export AWS_ENDPOINT_URL_EC2=%s\n", url)
 	fmt.Fprintf(w, "export AWS_ENDPOINT_URL_STS=%s\n", url)
 	fmt.Fprintf(w, "export AWS_REGION=%s AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test AWS_PAGER=\n\n", spec.Region)
 	fmt.Fprintf(w, "gameday run scenarios/demo.yaml --endpoint-url %s\n", url)
 	fmt.Fprintf(w, "aws --endpoint-url %s ec2 describe-instances\n", url)
+}
+
+func printHealthEndpoints(w io.Writer, spec sim.FleetSpec, views []sim.InstanceView, listeners bool) {
+	switch {
+	case len(views) == 0:
+		return
+	case !listeners:
+		fmt.Fprintln(w, "health endpoints: none (--no-listeners: the API alone is served)")
+		return
+	}
+	fmt.Fprintf(w, "health endpoints: http://<private-ip>:%d%s, e.g. http://%s:%d%s\n",
+		spec.HealthPort, spec.HealthPath, views[0].PrivateIP, spec.HealthPort, spec.HealthPath)
+	for _, v := range views {
+		if v.PublicIP != "" {
+			fmt.Fprintf(w, "  instances with a public IP answer on it too, e.g. http://%s:%d%s (%s)\n",
+				v.PublicIP, spec.HealthPort, spec.HealthPath, v.Tags["Name"])
+			return
+		}
+	}
+}
+
+func printEvents(w io.Writer, events []sim.ScheduledEvent) {
+	if len(events) == 0 {
+		return
+	}
+	fmt.Fprintln(w, "scheduled events (the simulator performs them at not-before unless the owner acts first):")
+	for _, ev := range events {
+		fmt.Fprintf(w, "  %s on %d instances, not before %s (in %s)", ev.Code, len(ev.Pending),
+			ev.NotBefore.Format(time.RFC3339), time.Until(ev.NotBefore).Round(time.Second))
+		if !ev.NotAfter.IsZero() {
+			fmt.Fprintf(w, ", not after %s", ev.NotAfter.Format(time.RFC3339))
+		}
+		fmt.Fprintf(w, ": %s\n    %s\n", ev.Description, strings.Join(ev.Pending, " "))
+	}
 }

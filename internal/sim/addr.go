@@ -6,7 +6,9 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"net"
+	"strconv"
 	"syscall"
+	"time"
 
 	"go.uber.org/zap"
 )
@@ -18,10 +20,10 @@ const (
 	endBlock   = 250
 )
 
-// hostOctets places the instance at spec position index in its block as
-// 127.B.C.D with C and D in [1,254], leaving 127.B.255.254 to the sentinel.
-func hostOctets(index int) (c, d int) {
-	return 1 + index/254, 1 + index%254
+// hostOctets places slot k of a block at 127.B.C.D with C and D in
+// [1,254], leaving 127.B.255.254 to the sentinel.
+func hostOctets(k int) (c, d int) {
+	return 1 + k/254, 1 + k%254
 }
 
 // randomBlocks is every usable block in random order. It is deliberately not
@@ -34,22 +36,82 @@ func randomBlocks() []int {
 	return order
 }
 
-func (s *Sim) ipLocked(in *instance) string {
-	if s.block == 0 {
+// blocksFor is how many blocks n addresses need.
+func blocksFor(n int) int { return (n + perBlock - 1) / perBlock }
+
+// addressing is where the fleet's addresses live once Start has run:
+// instance k (in spec order) at slot k%perBlock of private[k/perBlock], and
+// public slot p likewise in public.
+type addressing struct {
+	private []int
+	public  []int
+}
+
+// ip formats slot of blocks as 127.B.C.D without fmt: a Describe page over
+// a large fleet formats an address per instance scanned.
+func ip(blocks []int, slot int) string {
+	if slot < 0 || slot/perBlock >= len(blocks) {
 		return ""
 	}
-	c, d := hostOctets(in.index)
-	return fmt.Sprintf("127.%d.%d.%d", s.block, c, d)
+	c, d := hostOctets(slot % perBlock)
+	b := make([]byte, 0, 15)
+	b = append(b, "127."...)
+	b = strconv.AppendInt(b, int64(blocks[slot/perBlock]), 10)
+	b = append(b, '.')
+	b = strconv.AppendInt(b, int64(c), 10)
+	b = append(b, '.')
+	b = strconv.AppendInt(b, int64(d), 10)
+	return string(b)
 }
+
+func sentinelIP(block int) string { return fmt.Sprintf("127.%d.255.254", block) }
+
+func (s *Sim) privateIPLocked(in *instance) string { return ip(s.addrs.private, in.index) }
+
+func (s *Sim) publicIPLocked(in *instance) string { return ip(s.addrs.public, in.publicSlot) }
 
 func (s *Sim) hostPort(ip string) string {
-	return net.JoinHostPort(ip, fmt.Sprint(s.spec.HealthPort))
+	return net.JoinHostPort(ip, strconv.Itoa(s.spec.HealthPort))
 }
 
-// Start assigns every instance its loopback address and, with
-// Options.Listeners, binds its health listener. The block is claimed by a
-// sentinel listener on 127.B.255.254:HealthPort held until Close, so
-// simulators in other processes that use the same port pick other blocks.
+// publicPool hands out public addresses. Each start takes the next free
+// slot after the last one taken, so a restarted instance gets a new
+// address, as an auto-assigned EC2 public IP changes on every start. (Only
+// a pool with no other free slot can hand the same one back.)
+type publicPool struct {
+	owner map[int]*instance
+	next  int
+	size  int // one block for every perBlock instances with a public IP
+}
+
+func newPublicPool(instances int) publicPool {
+	return publicPool{owner: map[int]*instance{}, size: max(blocksFor(instances), 1) * perBlock}
+}
+
+func (p *publicPool) take(in *instance) {
+	for range p.size {
+		slot := p.next
+		p.next = (p.next + 1) % p.size
+		if _, used := p.owner[slot]; !used {
+			p.owner[slot] = in
+			in.publicSlot = slot
+			return
+		}
+	}
+}
+
+func (p *publicPool) release(in *instance) {
+	if in.publicSlot != noSlot {
+		delete(p.owner, in.publicSlot)
+		in.publicSlot = noSlot
+	}
+}
+
+// Start assigns every instance its loopback addresses, with
+// Options.Listeners binds their health listeners, and starts the clocks of
+// the scheduled events. A listening fleet's blocks are claimed by sentinel
+// listeners on 127.B.255.254:HealthPort held until Close, so simulators in
+// other processes that use the same port pick other blocks.
 func (s *Sim) Start() error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -59,79 +121,105 @@ func (s *Sim) Start() error {
 	case s.started:
 		return errors.New("sim: start: already started")
 	}
-	if !s.opts.Listeners {
-		// Nothing is bound, so nothing can collide: any block will do.
-		s.setBlockLocked(s.blockOrder()[0])
-		s.started = true
-		return nil
-	}
-	sentinel, listeners, err := s.claimBlockLocked()
-	if err != nil {
-		return err
-	}
-	s.sentinel = sentinel
-	s.srv = s.newHealthServer()
-	for _, in := range s.instances {
-		if in.health == HealthDown {
-			// Rebooted before Start: its boot timer opens the listener.
-			_ = listeners[in].Close()
-			continue
+	if s.opts.Listeners {
+		if err := s.listenLocked(); err != nil {
+			return err
 		}
-		s.serveLocked(in, listeners[in])
+	} else {
+		// Nothing is bound, so nothing can collide: any blocks will do.
+		order := s.blockOrder()
+		n, p := blocksFor(len(s.instances)), blocksFor(s.spec.publicCount())
+		s.addrs = addressing{private: order[:n], public: order[n : n+p]}
 	}
-	s.started = true
-	s.log.Debug("health listeners up", zap.Int("block", s.block), zap.Int("instances", len(s.instances)))
+	s.started, s.startedAt = true, time.Now()
+	s.startEventsLocked()
+	s.log.Debug("simulator started", zap.Ints("private_blocks", s.addrs.private), zap.Ints("public_blocks", s.addrs.public),
+		zap.Int("instances", len(s.instances)), zap.Bool("listeners", s.opts.Listeners))
 	return nil
 }
 
-func (s *Sim) setBlockLocked(block int) {
-	s.block = block
-	clear(s.byIP)
-	for _, in := range s.instances {
-		s.byIP[s.ipLocked(in)] = in
+// publicCount is how many instances hold a public address at once, at most.
+func (spec FleetSpec) publicCount() int {
+	n := 0
+	for _, g := range spec.Groups {
+		if g.PublicIP {
+			n += g.Count
+		}
 	}
+	return n
 }
 
-// claimBlockLocked tries blocks in random order until the sentinel and every
-// instance address bind. Only "address in use" moves on to the next block;
-// any other error (say, a system that routes only 127.0.0.1) is returned.
-func (s *Sim) claimBlockLocked() (net.Listener, map[*instance]net.Listener, error) {
+// listenLocked claims a private block (and a public one when the fleet has
+// public addresses) and serves every instance that should be reachable.
+func (s *Sim) listenLocked() error {
+	s.srv = s.newHealthServer()
+	order := s.blockOrder()
+	private, err := s.claimLocked(order, -1, privateSide)
+	if err == nil && s.spec.publicCount() > 0 {
+		var public int
+		public, err = s.claimLocked(order, private, publicSide)
+		s.addrs.public = []int{public}
+	}
+	if err != nil {
+		s.closeNetworkLocked()
+		s.srv, s.addrs = nil, addressing{}
+		return err
+	}
+	s.addrs.private = []int{private}
+	return nil
+}
+
+// claimLocked tries blocks in order (skipping skip) until the sentinel and
+// the address on side of every reachable instance bind, then serves them.
+// Only "address in use" moves on to the next block; any other error (say,
+// a system that routes only 127.0.0.1) is returned.
+func (s *Sim) claimLocked(order []int, skip int, side side) (int, error) {
 	var lastErr error
-	for _, block := range s.blockOrder() {
-		s.setBlockLocked(block)
-		sentinel, listeners, err := s.bindBlockLocked()
-		if err == nil {
-			return sentinel, listeners, nil
+	for _, block := range order {
+		if block == skip {
+			continue
 		}
-		s.setBlockLocked(0)
+		sentinel, bound, err := s.bindBlockLocked(block, side)
+		if err == nil {
+			s.sentinels = append(s.sentinels, sentinel)
+			for in, l := range bound {
+				s.serveLocked(in, side, l)
+			}
+			return block, nil
+		}
 		if !errors.Is(err, syscall.EADDRINUSE) {
-			return nil, nil, fmt.Errorf("sim: start: bind loopback addresses (127.x.y.z must be routable to lo): %w", err)
+			return 0, fmt.Errorf("sim: start: bind loopback addresses (127.x.y.z must be routable to lo): %w", err)
 		}
 		lastErr = err
 	}
-	return nil, nil, fmt.Errorf("sim: start: no free loopback block for port %d: %w", s.spec.HealthPort, lastErr)
+	return 0, fmt.Errorf("sim: start: no free loopback block for port %d: %w", s.spec.HealthPort, lastErr)
 }
 
-// bindBlockLocked binds the sentinel, then every instance; on any failure it
-// closes what it bound.
-func (s *Sim) bindBlockLocked() (net.Listener, map[*instance]net.Listener, error) {
-	sentinel, err := listenLoopback(s.hostPort(fmt.Sprintf("127.%d.255.254", s.block)))
+// bindBlockLocked binds the sentinel of block, then the side address of
+// every instance that should be reachable; on any failure it closes what
+// it bound.
+func (s *Sim) bindBlockLocked(block int, side side) (net.Listener, map[*instance]net.Listener, error) {
+	sentinel, err := listenLoopback(s.hostPort(sentinelIP(block)))
 	if err != nil {
 		return nil, nil, err
 	}
-	listeners := make(map[*instance]net.Listener, len(s.instances))
+	bound := map[*instance]net.Listener{}
 	for _, in := range s.instances {
-		l, err := listenLoopback(s.hostPort(s.ipLocked(in)))
+		slot := in.slot(side)
+		if slot == noSlot || !in.reachable() {
+			continue
+		}
+		l, err := listenLoopback(s.hostPort(ip([]int{block}, slot)))
 		if err != nil {
-			for _, bound := range listeners {
-				_ = bound.Close()
+			for _, b := range bound {
+				_ = b.Close()
 			}
 			_ = sentinel.Close()
 			return nil, nil, err
 		}
-		listeners[in] = l
+		bound[in] = l
 	}
-	return sentinel, listeners, nil
+	return sentinel, bound, nil
 }
 
 // listenLoopback binds addr after checking it is in 127.0.0.0/8: the
@@ -141,8 +229,8 @@ func listenLoopback(addr string) (net.Listener, error) {
 	if err != nil {
 		return nil, err
 	}
-	ip := net.ParseIP(host).To4()
-	if ip == nil || ip[0] != 127 {
+	ipAddr := net.ParseIP(host).To4()
+	if ipAddr == nil || ipAddr[0] != 127 {
 		return nil, fmt.Errorf("refusing to listen on non-loopback address %s", addr)
 	}
 	var lc net.ListenConfig

@@ -11,9 +11,6 @@ import (
 	"go.uber.org/zap"
 )
 
-// ActionRebootInstances is the audit action RebootCounts counts.
-const ActionRebootInstances = "RebootInstances"
-
 // AuditRecord is one API call the simulator served, successful or not.
 type AuditRecord struct {
 	Time        time.Time `json:"time"`
@@ -70,10 +67,15 @@ func (s *Sim) Audit() []AuditRecord {
 // RebootCounts returns, per instance id, how many successful non-DryRun
 // RebootInstances calls named it. Ids never rebooted are absent. Reboots
 // asked for directly through Sim.Reboot are not API calls and not counted.
-func (s *Sim) RebootCounts() map[string]int {
+func (s *Sim) RebootCounts() map[string]int { return s.CallCounts(ActionRebootInstances) }
+
+// CallCounts returns, per instance (or tagged resource) id, how many
+// successful non-DryRun calls of action named it, so that tests can prove
+// what was and was not touched.
+func (s *Sim) CallCounts(action string) map[string]int {
 	counts := map[string]int{}
 	for _, rec := range s.Audit() {
-		if rec.Action != ActionRebootInstances || rec.DryRun || rec.ErrorCode != "" {
+		if rec.Action != action || rec.DryRun || rec.ErrorCode != "" {
 			continue
 		}
 		for _, id := range fleet.UniqueIDs(rec.InstanceIDs) {

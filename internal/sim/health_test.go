@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -74,6 +75,7 @@ func waitForStatus(t *testing.T, url string, want int) {
 }
 
 func TestHealthEndpoint(t *testing.T) {
+	t.Parallel()
 	s := startListening(t, fastFleet())
 	v := s.Describe()[0]
 	var b, c, d int
@@ -102,6 +104,7 @@ func TestHealthEndpoint(t *testing.T) {
 }
 
 func TestRebootCycleOverSockets(t *testing.T) {
+	t.Parallel()
 	s := startListening(t, fastFleet())
 	id, other := s.Instances()[0].ID, s.Instances()[1].ID
 	url := s.HealthURL(id)
@@ -119,6 +122,7 @@ func TestRebootCycleOverSockets(t *testing.T) {
 }
 
 func TestRebootCutsOpenConnections(t *testing.T) {
+	t.Parallel()
 	s := startListening(t, fastFleet())
 	id := s.Instances()[0].ID
 	addr := strings.TrimPrefix(strings.TrimSuffix(s.HealthURL(id), "/healthz"), "http://")
@@ -155,7 +159,7 @@ func TestRebootCutsOpenConnections(t *testing.T) {
 
 func TestSimulatorsClaimDistinctBlocks(t *testing.T) {
 	a := startListening(t, fastFleet())
-	taken := a.block
+	taken := a.addrs.private[0]
 	// b is made to try a's block first: the sentinel must push it on.
 	b, err := New(fastFleet(), Options{Seed: 3, Listeners: true})
 	if err != nil {
@@ -166,7 +170,7 @@ func TestSimulatorsClaimDistinctBlocks(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer b.Close()
-	if b.block == taken {
+	if b.addrs.private[0] == taken {
 		t.Fatalf("both simulators use 127.%d.0.0/16", taken)
 	}
 	for _, s := range []*Sim{a, b} {
@@ -197,6 +201,7 @@ func TestAPIOnlyBindsNothing(t *testing.T) {
 }
 
 func TestCloseReleasesListeners(t *testing.T) {
+	t.Parallel()
 	s, err := New(fastFleet(), Options{Seed: 3, Listeners: true})
 	if err != nil {
 		t.Fatal(err)
@@ -222,6 +227,7 @@ func TestCloseReleasesListeners(t *testing.T) {
 }
 
 func TestReopenFailureKeepsInstanceDown(t *testing.T) {
+	t.Parallel()
 	core, logs := observer.New(zap.ErrorLevel)
 	s, err := New(fastFleet(), Options{Seed: 3, Listeners: true, Logger: zap.New(core)})
 	if err != nil {
@@ -254,7 +260,95 @@ func TestReopenFailureKeepsInstanceDown(t *testing.T) {
 	}
 }
 
+// probeErr GETs url with a short timeout and tells how it failed:
+// "refused", "timeout", another error, or "" when it got an answer.
+func probeErr(url string) string {
+	client := &http.Client{Timeout: 150 * time.Millisecond, Transport: &http.Transport{DisableKeepAlives: true}}
+	resp, err := client.Get(url)
+	var netErr net.Error
+	switch {
+	case err == nil:
+		resp.Body.Close()
+		return ""
+	case errors.Is(err, syscall.ECONNREFUSED):
+		return "refused"
+	case errors.As(err, &netErr) && netErr.Timeout():
+		return "timeout"
+	}
+	return err.Error()
+}
+
+func hangFleet() FleetSpec {
+	spec := fastFleet()
+	spec.Groups[0].Boot.Unreachable = UnreachableHang
+	spec.Groups[0].Boot.Down = Range{300 * time.Millisecond, 300 * time.Millisecond}
+	return spec
+}
+
+func TestHangModeTimesOutInsteadOfRefusing(t *testing.T) {
+	t.Parallel()
+	s := startListening(t, hangFleet())
+	id := s.Instances()[0].ID
+	url := s.HealthURL(id)
+	if err := s.Reboot([]string{id}); err != nil {
+		t.Fatal(err)
+	}
+	if got := probeErr(url); got != "timeout" {
+		t.Fatalf("probe of a hung host: %q, want a timeout", got)
+	}
+	waitForStatus(t, url, http.StatusOK)
+	if _, err := s.StopInstances([]string{id}, true); err != nil {
+		t.Fatal(err)
+	}
+	// A stopped host has no listener at all, hang mode or not.
+	deadline := time.Now().Add(3 * time.Second)
+	for probeErr(url) != "refused" {
+		if time.Now().After(deadline) {
+			t.Fatalf("stopped host: %q, want refused", probeErr(url))
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+func TestBrokenHostAnswers500(t *testing.T) {
+	t.Parallel()
+	spec := fastFleet()
+	spec.Groups[0].Boot.BrokenProbability = 1
+	s := startListening(t, spec)
+	id := s.Instances()[0].ID
+	_ = s.Reboot([]string{id})
+	waitForStatus(t, s.HealthURL(id), http.StatusInternalServerError)
+}
+
+func TestPublicIPAnswersAndMovesOnStart(t *testing.T) {
+	t.Parallel()
+	spec := fastFleet()
+	spec.Groups[0].PublicIP = true
+	s := startListening(t, spec)
+	id := s.Instances()[0].ID
+	before := view(t, s, id)
+	publicURL := func(v InstanceView) string { return "http://" + v.PublicIP + ":8080/healthz" }
+	if !strings.HasPrefix(before.PublicIP, "127.") || probe(t, publicURL(before)) != http.StatusOK {
+		t.Fatalf("public address %q does not answer", before.PublicIP)
+	}
+	mustStop(t, s, id)
+	waitForStatus(t, publicURL(before), -1)
+	if _, err := s.StartInstances([]string{id}); err != nil {
+		t.Fatal(err)
+	}
+	after := view(t, s, id)
+	if after.PublicIP == before.PublicIP || after.PrivateIP != before.PrivateIP {
+		t.Fatalf("public %s -> %s, private %s -> %s", before.PublicIP, after.PublicIP, before.PrivateIP, after.PrivateIP)
+	}
+	waitForStatus(t, publicURL(after), http.StatusOK)
+	waitForStatus(t, s.HealthURL(id), http.StatusOK)
+	if got := probe(t, publicURL(before)); got != -1 {
+		t.Errorf("the released public address answers %d", got)
+	}
+}
+
 func TestRebootBeforeStart(t *testing.T) {
+	t.Parallel()
 	s, err := New(fastFleet(), Options{Seed: 3, Listeners: true})
 	if err != nil {
 		t.Fatal(err)

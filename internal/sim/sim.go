@@ -1,18 +1,21 @@
 // Package sim simulates an EC2 fleet in process: instances with
-// deterministic ids, a reboot state machine with seeded boot timings, and a
+// deterministic ids, a lifecycle state machine (reboot, stop, start) whose
+// phases take seeded, per-group times, scheduled maintenance events, and a
 // real HTTP health endpoint per instance on its own loopback address. It
-// speaks no cloud wire protocol; internal/sim/ec2api serves the EC2 Query API
-// over a *Sim.
+// speaks no cloud wire protocol; internal/sim/ec2api serves the EC2 Query
+// API over a *Sim.
 //
 // Every socket the simulator opens is on 127.0.0.0/8.
 package sim
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"math/rand/v2"
 	"net"
 	"net/http"
+	"slices"
 	"sync"
 	"time"
 
@@ -23,11 +26,12 @@ import (
 
 // Options tune a Sim without changing the fleet it models.
 type Options struct {
-	// Seed fixes instance ids, tags, placement, launch time and every boot
-	// timing draw. The loopback block is not derived from it.
+	// Seed fixes instance ids, tags, placement, launch time, event choices
+	// and every lifecycle draw. The loopback blocks are not derived from it.
 	Seed uint64
-	// Listeners makes Start bind a real health listener per instance. When
-	// false the Sim is API-only: addresses are assigned, nothing is bound.
+	// Listeners makes Start bind a real health listener per instance (two
+	// with a public IP). When false the Sim is API-only: addresses are
+	// assigned, nothing is bound, and fleets up to MaxInstances fit.
 	Listeners bool
 	// Logger receives debug and error logs; nil means no logs.
 	Logger *zap.Logger
@@ -45,16 +49,18 @@ type Sim struct {
 	audit auditLog
 
 	mu        sync.Mutex
-	instances []*instance // sorted by id
+	instances []*instance // sorted by id; never changes after New
 	byID      map[string]*instance
-	byIP      map[string]*instance // filled by Start
-	block     int                  // B of 127.B.0.0/16; 0 until Start
+	public    publicPool
+	events    []*scheduledEvent
+	addrs     addressing // zero until Start
 	// blockOrder lists the blocks Start tries; tests replace it.
 	blockOrder func() []int
 	started    bool
+	startedAt  time.Time
 	closed     bool
-	sentinel   net.Listener
-	srv        *http.Server
+	sentinels  []net.Listener
+	srv        *http.Server // nil unless listening
 	serving    sync.WaitGroup
 }
 
@@ -63,62 +69,78 @@ type fleetIDs struct {
 	vpc        string
 	image      string
 	subnets    map[string]string // by availability zone
+	zoneIDs    map[string]string // by availability zone
 	launchTime time.Time
 }
 
+// groupState is what the instances of one group share.
+type groupState struct {
+	spec        GroupSpec
+	reservation string
+}
+
 // New validates spec (after applying defaults) and builds its instances, all
-// running and healthy. It opens nothing: call Start for addresses and
-// listeners.
+// running and healthy, and picks the instances of its scheduled events. It
+// opens nothing: call Start for addresses, listeners and event timers.
 func New(spec FleetSpec, opts Options) (*Sim, error) {
 	spec = spec.WithDefaults()
 	if err := spec.Validate(); err != nil {
 		return nil, err
 	}
+	if n := spec.instanceCount(); opts.Listeners && n > MaxListeningInstances {
+		return nil, fmt.Errorf("sim: %d instances: at most %d fit one loopback block with listeners; run API-only for more", n, MaxListeningInstances)
+	}
 	if opts.Logger == nil {
 		opts.Logger = zap.NewNop()
 	}
 	s := &Sim{
-		spec: spec,
-		opts: opts,
-		log:  opts.Logger.Named("sim"),
-		byID: map[string]*instance{},
-		byIP: map[string]*instance{},
-
+		spec:       spec,
+		opts:       opts,
+		log:        opts.Logger.Named("sim"),
+		byID:       make(map[string]*instance, spec.instanceCount()),
+		public:     newPublicPool(spec.publicCount()),
 		blockOrder: randomBlocks,
 	}
 	s.audit.w = opts.AuditWriter
 	s.audit.log = s.log
-	s.build(rand.New(rand.NewPCG(opts.Seed, 0x9e3779b97f4a7c15)))
+	rng := rand.New(rand.NewPCG(opts.Seed, 0x9e3779b97f4a7c15))
+	s.build(rng)
+	s.buildEvents()
 	return s, nil
 }
 
 // build creates every instance in spec order; the order fixes each
-// instance's address within the block, the draws fix its id.
+// instance's address, the draws fix its id.
 func (s *Sim) build(rng *rand.Rand) {
 	s.ids = fleetIDs{
 		vpc:        "vpc-" + hexID(rng),
 		image:      "ami-" + hexID(rng),
 		subnets:    map[string]string{},
+		zoneIDs:    map[string]string{},
 		launchTime: time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC).Add(time.Duration(rng.Int64N(365*24*3600)) * time.Second),
 	}
+	s.instances = make([]*instance, 0, s.spec.instanceCount())
 	index := 0
 	for _, g := range s.spec.Groups {
-		reservation := "r-" + hexID(rng)
+		group := &groupState{spec: g, reservation: "r-" + hexID(rng)}
 		for k := range g.Count {
 			az := g.AvailabilityZones[k%len(g.AvailabilityZones)]
 			if _, ok := s.ids.subnets[az]; !ok {
 				s.ids.subnets[az] = "subnet-" + hexID(rng)
+				s.ids.zoneIDs[az] = ZoneID(s.spec.Region, az)
 			}
 			in := &instance{
-				id:          s.uniqueID(rng),
-				index:       index,
-				reservation: reservation,
-				az:          az,
-				group:       g,
-				tags:        instanceTags(g, k),
-				state:       fleet.StateRunning,
-				health:      HealthUp,
-				conns:       map[net.Conn]struct{}{},
+				id:         s.uniqueID(rng),
+				index:      index,
+				group:      group,
+				az:         az,
+				tags:       tagSet{shared: g.Tags, name: instanceName(g, k)},
+				state:      fleet.StateRunning,
+				health:     HealthUp,
+				publicSlot: noSlot,
+			}
+			if g.PublicIP {
+				s.public.take(in)
 			}
 			s.byID[in.id] = in
 			s.instances = append(s.instances, in)
@@ -147,18 +169,83 @@ func hexID(rng *rand.Rand) string {
 	return string(b)
 }
 
-func instanceTags(g GroupSpec, k int) map[string]string {
-	tags := make(map[string]string, len(g.Tags)+1)
-	for key, v := range g.Tags {
-		tags[key] = v
-	}
-	width := max(2, len(fmt.Sprint(g.Count)))
-	tags["Name"] = fmt.Sprintf("%s-%0*d", g.Name, width, k+1)
-	return tags
-}
-
 // AccountID is the account the simulated fleet lives in.
 func (s *Sim) AccountID() string { return s.spec.AccountID }
 
 // Region is the region the simulated fleet lives in.
 func (s *Sim) Region() string { return s.spec.Region }
+
+// API returns the fleet's API settings (rate limits, denied actions,
+// faults), for the endpoint that serves it.
+func (s *Sim) API() APISpec { return s.spec.API.clone() }
+
+// Seed is the seed the simulator was built with; other seeded parts of a
+// simulated environment (injected faults) derive theirs from it.
+func (s *Sim) Seed() uint64 { return s.opts.Seed }
+
+// Denies reports whether the fleet file denies the caller action.
+func (s *Sim) Denies(action string) bool { return s.spec.API.Denies(action) }
+
+// lookupLocked returns the instances named by ids, without repeats, in the
+// order given, or a *NotFoundError naming every unknown id.
+func (s *Sim) lookupLocked(ids []string) ([]*instance, error) {
+	if s.closed {
+		return nil, ErrClosed
+	}
+	var found []*instance
+	var missing []string
+	seen := make(map[string]bool, len(ids))
+	for _, id := range ids {
+		if seen[id] {
+			continue
+		}
+		seen[id] = true
+		in, ok := s.byID[id]
+		if !ok {
+			missing = append(missing, id)
+			continue
+		}
+		found = append(found, in)
+	}
+	if len(missing) > 0 {
+		return nil, &NotFoundError{IDs: missing}
+	}
+	return found, nil
+}
+
+// Close stops every timer, listener and connection. It is safe to call more
+// than once; later calls do nothing.
+func (s *Sim) Close() error {
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		return nil
+	}
+	s.closed = true
+	for _, in := range s.instances {
+		if in.timer != nil {
+			in.timer.Stop()
+		}
+	}
+	for _, ev := range s.events {
+		if ev.timer != nil {
+			ev.timer.Stop()
+		}
+	}
+	s.closeNetworkLocked()
+	srv := s.srv
+	s.mu.Unlock()
+
+	// Outside the lock: the serve goroutines and connection hooks take it.
+	var errs []error
+	if srv != nil {
+		errs = append(errs, srv.Close())
+	}
+	s.serving.Wait()
+	// Listeners a transition already closed may be closed a second time here.
+	errs = slices.DeleteFunc(errs, func(err error) bool { return err == nil || errors.Is(err, net.ErrClosed) })
+	if err := errors.Join(errs...); err != nil {
+		return fmt.Errorf("sim: close: %w", err)
+	}
+	return nil
+}

@@ -63,24 +63,38 @@ func sameInstance(x, y fleet.Instance) bool {
 	return true
 }
 
-func TestBootDrawIsKeyedNotOrdered(t *testing.T) {
+func TestRebootDrawIsKeyedNotOrdered(t *testing.T) {
 	boot := BootSpec{Down: Range{time.Second, 5 * time.Second}, Starting: Range{0, time.Second}}
-	d1, s1 := bootDraw(7, "i-0123456789abcdef0", 1, boot)
-	_, _ = bootDraw(7, "i-0fffffffffffffff0", 1, boot) // another instance in between
-	d2, s2 := bootDraw(7, "i-0123456789abcdef0", 1, boot)
-	if d1 != d2 || s1 != s2 {
-		t.Fatalf("same key drew (%v,%v) then (%v,%v)", d1, s1, d2, s2)
+	p1 := planReboot(7, "i-0123456789abcdef0", 1, boot)
+	_ = planReboot(7, "i-0fffffffffffffff0", 1, boot) // another instance in between
+	p2 := planReboot(7, "i-0123456789abcdef0", 1, boot)
+	if p1 != p2 {
+		t.Fatalf("same key drew %+v then %+v", p1, p2)
 	}
-	if d1 < time.Second || d1 > 5*time.Second || s1 < 0 || s1 > time.Second {
-		t.Fatalf("draw (%v,%v) outside its ranges", d1, s1)
+	if p1.down < time.Second || p1.down > 5*time.Second || p1.starting < 0 || p1.starting > time.Second {
+		t.Fatalf("draw %+v outside its ranges", p1)
 	}
 	distinct := map[time.Duration]bool{}
-	for reboot := 1; reboot <= 20; reboot++ {
-		d, _ := bootDraw(7, "i-0123456789abcdef0", reboot, boot)
-		distinct[d] = true
+	for cycle := 1; cycle <= 20; cycle++ {
+		distinct[planReboot(7, "i-0123456789abcdef0", cycle, boot).down] = true
 	}
 	if len(distinct) < 15 {
 		t.Fatalf("20 reboots drew only %d distinct down times", len(distinct))
+	}
+}
+
+// TestDrawsDoNotShiftWithSettings checks that switching a probability or
+// fixing a range leaves the other draws of a transition alone.
+func TestDrawsDoNotShiftWithSettings(t *testing.T) {
+	boot := BootSpec{Down: Range{time.Second, 5 * time.Second}, Starting: Range{0, time.Second}}
+	base := planReboot(7, "i-0123456789abcdef0", 3, boot)
+	boot.HardRebootProbability, boot.HardRebootDelay = 1, Range{4 * time.Minute, 4 * time.Minute}
+	hard := planReboot(7, "i-0123456789abcdef0", 3, boot)
+	if hard.down != base.down || hard.starting != base.starting || !hard.hard {
+		t.Fatalf("hard reboot changed the other draws: %+v vs %+v", hard, base)
+	}
+	if got, want := hard.downtime(), base.down+4*time.Minute; got != want {
+		t.Errorf("downtime %v, want %v", got, want)
 	}
 }
 

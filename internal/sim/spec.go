@@ -1,9 +1,8 @@
 package sim
 
 import (
-	"errors"
-	"fmt"
-	"strings"
+	"maps"
+	"slices"
 	"time"
 )
 
@@ -13,21 +12,24 @@ const (
 	DefaultAccountID  = "123456789012"
 	DefaultHealthPort = 8080
 	DefaultHealthPath = "/healthz"
+	// DefaultInstanceType is used for groups that do not name one.
+	DefaultInstanceType = "t3.micro"
 )
 
-// maxInstances is how many instances fit in one 127.B.0.0/16 block with
-// 127.B.C.D, C and D in [1,254] (127.B.255.254 is the block's sentinel).
-const maxInstances = 254 * 254
-
-// FleetSpec describes a simulated fleet. It is meant to be loaded from a
-// fleet file; durations are written like "1.5s" (yaml.v3 decodes
-// time.Duration from that form).
+// FleetSpec describes a simulated fleet. Fleet files (see LoadFleet and
+// docs/fleets.md) decode into it; tests may also build one in Go, where zero
+// durations mean "instant".
 type FleetSpec struct {
 	Region     string      `yaml:"region"`
 	AccountID  string      `yaml:"account_id"`
 	HealthPort int         `yaml:"health_port"`
 	HealthPath string      `yaml:"health_path"`
 	Groups     []GroupSpec `yaml:"groups"`
+	// Events are scheduled maintenance events, as AWS announces them in
+	// DescribeInstanceStatus.
+	Events []EventSpec `yaml:"events"`
+	// API tunes the EC2 endpoint that serves the fleet.
+	API APISpec `yaml:"api"`
 }
 
 // GroupSpec is a set of identical instances, as one launch would create.
@@ -42,29 +44,97 @@ type GroupSpec struct {
 	// Tags are copied onto every instance. Name is generated and may not be
 	// set here.
 	Tags map[string]string `yaml:"tags"`
-	Boot BootSpec          `yaml:"boot"`
+	// PublicIP gives every instance a public address from a second loopback
+	// block; it changes on every start, as an EC2 auto-assigned one does.
+	PublicIP bool     `yaml:"public_ip"`
+	Boot     BootSpec `yaml:"boot"`
 }
 
-// BootSpec says how long a reboot takes, phase by phase.
+// Unreachable says how a host that is down looks to a client.
+type Unreachable string
+
+const (
+	// UnreachableRefuse: nothing listens, connections are refused at once.
+	UnreachableRefuse Unreachable = "refuse"
+	// UnreachableHang: connections are accepted and never answered until the
+	// host is back, like packets to a host that does not respond; clients
+	// see a timeout.
+	UnreachableHang Unreachable = "hang"
+)
+
+// BootSpec says how long lifecycle phases take and how they can go wrong.
+// Every duration is drawn per instance and per transition from its range.
 type BootSpec struct {
-	// Down is how long the host is unreachable after a reboot: its health
-	// listener is closed, so connections are refused.
+	// Down is how long the host is unreachable after a reboot.
 	Down Range `yaml:"down"`
-	// Starting follows Down: the listener is back but answers 503.
+	// Starting follows Down, and a start's Pending: the host answers, the
+	// application does not yet (health 503).
 	Starting Range `yaml:"starting"`
+	// Pending is how long StartInstances leaves an instance pending before
+	// it is running (the host boots meanwhile).
+	Pending Range `yaml:"pending"`
+	// Stopping is how long StopInstances leaves an instance stopping before
+	// it is stopped. A forced stop takes Stopping.Min.
+	Stopping Range `yaml:"stopping"`
+	// Unreachable is how a down host looks; "" means refuse.
+	Unreachable Unreachable `yaml:"unreachable"`
+	// BrokenProbability is the chance that a reboot or start leaves the
+	// instance broken (health 500, instance status impaired) until it is
+	// stopped and started again.
+	BrokenProbability float64 `yaml:"broken_probability"`
+	// HardRebootProbability is the chance that a reboot does not shut the
+	// OS down cleanly, so that EC2 forces a hard reboot after
+	// HardRebootDelay: the down phase is longer by that delay.
+	HardRebootProbability float64 `yaml:"hard_reboot_probability"`
+	HardRebootDelay       Range   `yaml:"hard_reboot_delay"`
 }
 
-// Range is a closed interval of durations; a draw is uniform over it.
+// Range is a closed interval of durations; a draw is uniform over it. In a
+// fleet file it is written {min: 1.5s, max: 4s}, or as one duration for a
+// fixed time.
 type Range struct {
 	Min time.Duration `yaml:"min"`
 	Max time.Duration `yaml:"max"`
 }
 
-// DefaultInstanceType is used for groups that do not name one.
-const DefaultInstanceType = "t3.micro"
+// APISpec tunes the EC2 endpoint that serves the fleet.
+type APISpec struct {
+	// RateLimits switches EC2's request and resource token buckets; nil
+	// means on. Use RateLimitsEnabled to read it.
+	RateLimits *bool `yaml:"rate_limits"`
+	// Deny lists EC2 actions the caller is not allowed: the call and its
+	// DryRun both answer 403 UnauthorizedOperation.
+	Deny []string `yaml:"deny"`
+	// Faults injects failures into API calls, for tests of client retries.
+	Faults FaultSpec `yaml:"faults"`
+}
 
-// WithDefaults returns a copy of spec with every zero field set to its
-// default. Groups are copied so the caller's spec is never modified.
+// RateLimitsEnabled reports whether EC2's rate limits apply: they do unless
+// switched off explicitly.
+func (a APISpec) RateLimitsEnabled() bool { return a.RateLimits == nil || *a.RateLimits }
+
+// Denies reports whether action is in Deny.
+func (a APISpec) Denies(action string) bool { return slices.Contains(a.Deny, action) }
+
+// FaultSpec is the share of API calls (0 to 1) that fail in each way.
+type FaultSpec struct {
+	// ServerErrorRate answers HTTP 500 InternalError.
+	ServerErrorRate float64 `yaml:"server_error_rate"`
+	// ThrottleRate answers HTTP 503 RequestLimitExceeded.
+	ThrottleRate float64 `yaml:"throttle_rate"`
+	// ResetRate cuts the connection without an answer, before acting.
+	ResetRate float64 `yaml:"reset_rate"`
+	// ResetAfterRate acts, then cuts the connection instead of answering.
+	ResetAfterRate float64 `yaml:"reset_after_rate"`
+	// LatencyRate delays the answer by a draw from Latency.
+	LatencyRate float64 `yaml:"latency_rate"`
+	Latency     Range   `yaml:"latency"`
+}
+
+// WithDefaults returns a copy of spec with every zero identity field set to
+// its default. It never fills durations: in a spec built in Go a zero
+// duration means "instant". Groups, events and lists are copied so the
+// caller's spec is never modified.
 func (spec FleetSpec) WithDefaults() FleetSpec {
 	if spec.Region == "" {
 		spec.Region = DefaultRegion
@@ -78,100 +148,62 @@ func (spec FleetSpec) WithDefaults() FleetSpec {
 	if spec.HealthPath == "" {
 		spec.HealthPath = DefaultHealthPath
 	}
-	groups := make([]GroupSpec, len(spec.Groups))
-	for i, g := range spec.Groups {
-		if g.InstanceType == "" {
-			g.InstanceType = DefaultInstanceType
-		}
-		if len(g.AvailabilityZones) == 0 {
-			g.AvailabilityZones = []string{spec.Region + "a"}
-		}
-		groups[i] = g
+	spec.Groups = slices.Clone(spec.Groups)
+	for i := range spec.Groups {
+		spec.Groups[i] = spec.Groups[i].withDefaults(spec.Region)
 	}
-	spec.Groups = groups
+	spec.Events = slices.Clone(spec.Events)
+	for i := range spec.Events {
+		spec.Events[i] = spec.Events[i].withDefaults()
+	}
+	spec.API = spec.API.clone()
 	return spec
 }
 
-// Validate reports every problem of a spec (with defaults applied) at once.
-func (spec FleetSpec) Validate() error {
-	var errs []error
-	add := func(format string, args ...any) { errs = append(errs, fmt.Errorf(format, args...)) }
-	if !isDigits(spec.AccountID, 12) {
-		add("account_id %q: want 12 digits", spec.AccountID)
+func (g GroupSpec) withDefaults(region string) GroupSpec {
+	if g.InstanceType == "" {
+		g.InstanceType = DefaultInstanceType
 	}
-	if spec.HealthPort < 1 || spec.HealthPort > 65535 {
-		add("health_port %d: want 1..65535", spec.HealthPort)
+	if len(g.AvailabilityZones) == 0 {
+		g.AvailabilityZones = []string{region + "a"}
+	} else {
+		g.AvailabilityZones = slices.Clone(g.AvailabilityZones)
 	}
-	if !strings.HasPrefix(spec.HealthPath, "/") {
-		add("health_path %q: must start with /", spec.HealthPath)
+	g.Tags = maps.Clone(g.Tags)
+	if g.Boot.Unreachable == "" {
+		g.Boot.Unreachable = UnreachableRefuse
 	}
-	if len(spec.Groups) == 0 {
-		add("groups: at least one group is required")
+	return g
+}
+
+func (a APISpec) clone() APISpec {
+	if a.RateLimits != nil {
+		on := *a.RateLimits
+		a.RateLimits = &on
 	}
-	seen := map[string]bool{}
+	a.Deny = slices.Clone(a.Deny)
+	return a
+}
+
+// zones lists every availability zone the fleet's groups use, sorted.
+func (spec FleetSpec) zones() []string {
+	var zones []string
+	for _, g := range spec.Groups {
+		for _, az := range g.AvailabilityZones {
+			if !slices.Contains(zones, az) {
+				zones = append(zones, az)
+			}
+		}
+	}
+	slices.Sort(zones)
+	return zones
+}
+
+// instanceCount is the number of instances the groups make.
+func (spec FleetSpec) instanceCount() int {
 	total := 0
-	for i, g := range spec.Groups {
-		where := fmt.Sprintf("groups[%d] (%s)", i, g.Name)
-		if seen[g.Name] {
-			add("%s: duplicate group name", where)
-		}
-		seen[g.Name] = true
+	for _, g := range spec.Groups {
 		total += max(g.Count, 0)
-		errs = append(errs, g.validate(where, spec.Region)...)
 	}
-	if total > maxInstances {
-		add("fleet has %d instances: at most %d fit one loopback block", total, maxInstances)
-	}
-	if err := errors.Join(errs...); err != nil {
-		return fmt.Errorf("sim: invalid fleet: %w", err)
-	}
-	return nil
-}
-
-func (g GroupSpec) validate(where, region string) []error {
-	var errs []error
-	add := func(format string, args ...any) {
-		errs = append(errs, fmt.Errorf(where+": "+format, args...))
-	}
-	if g.Name == "" || strings.ContainsAny(g.Name, " \t\n") {
-		add("name %q: want a non-empty name without spaces", g.Name)
-	}
-	if g.Count < 1 {
-		add("count %d: want at least 1", g.Count)
-	}
-	for _, az := range g.AvailabilityZones {
-		if !strings.HasPrefix(az, region) || len(az) <= len(region) {
-			add("availability zone %q is not in region %s", az, region)
-		}
-	}
-	if _, ok := g.Tags["Name"]; ok {
-		add("tag Name is generated from the group name; remove it")
-	}
-	for k := range g.Tags {
-		if k == "" {
-			add("empty tag key")
-		}
-	}
-	errs = append(errs, g.Boot.Down.validate(where+": boot.down")...)
-	errs = append(errs, g.Boot.Starting.validate(where+": boot.starting")...)
-	return errs
-}
-
-func (r Range) validate(where string) []error {
-	if r.Min < 0 || r.Max < r.Min {
-		return []error{fmt.Errorf("%s: want 0 <= min <= max, got min %v max %v", where, r.Min, r.Max)}
-	}
-	return nil
-}
-
-func isDigits(s string, n int) bool {
-	if len(s) != n {
-		return false
-	}
-	for _, c := range s {
-		if c < '0' || c > '9' {
-			return false
-		}
-	}
-	return true
+	return total
 }

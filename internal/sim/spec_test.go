@@ -4,42 +4,27 @@ import (
 	"strings"
 	"testing"
 	"time"
-
-	"go.yaml.in/yaml/v3"
 )
 
-func TestFleetSpecYAML(t *testing.T) {
-	const doc = `
-region: eu-west-1
-account_id: 012345678901
-health_port: 9090
-groups:
-  - name: api
-    count: 4
-    availability_zones: [eu-west-1a, eu-west-1b]
-    instance_type: m5.large
-    tags: {app: api, gameday: opt-in}
-    boot:
-      down: {min: 2s, max: 5s}
-      starting: {min: 500ms, max: 1s}
-`
-	var spec FleetSpec
-	if err := yaml.Unmarshal([]byte(doc), &spec); err != nil {
-		t.Fatalf("unmarshal: %v", err)
+func TestRangeForms(t *testing.T) {
+	tests := []struct {
+		yaml string
+		want Range
+	}{
+		{"down: 2s", Range{2 * time.Second, 2 * time.Second}},
+		{"down: {min: 500ms, max: 1.5s}", Range{500 * time.Millisecond, 1500 * time.Millisecond}},
+		{"down: {max: 1m, min: 0s}", Range{0, time.Minute}},
+		{"down: 0", Range{}},
 	}
-	spec = spec.WithDefaults()
-	if err := spec.Validate(); err != nil {
-		t.Fatalf("validate: %v", err)
-	}
-	g := spec.Groups[0]
-	if got, want := g.Boot.Down, (Range{2 * time.Second, 5 * time.Second}); got != want {
-		t.Errorf("boot.down = %v, want %v", got, want)
-	}
-	if got, want := g.Boot.Starting.Min, 500*time.Millisecond; got != want {
-		t.Errorf("boot.starting.min = %v, want %v", got, want)
-	}
-	if spec.AccountID != "012345678901" || spec.HealthPath != DefaultHealthPath || spec.HealthPort != 9090 {
-		t.Errorf("defaults: got account %q path %q port %d", spec.AccountID, spec.HealthPath, spec.HealthPort)
+	for _, tt := range tests {
+		spec, err := ParseFleet("f.yaml", []byte("groups: [{name: web, count: 1, boot: {"+tt.yaml+"}}]"))
+		if err != nil {
+			t.Errorf("%s: %v", tt.yaml, err)
+			continue
+		}
+		if got := spec.Groups[0].Boot.Down; got != tt.want {
+			t.Errorf("%s: %v, want %v", tt.yaml, got, tt.want)
+		}
 	}
 }
 
@@ -56,13 +41,13 @@ func TestValidateRejects(t *testing.T) {
 		{"bad account", func(s *FleetSpec) { s.AccountID = "12ab" }, "account_id"},
 		{"bad port", func(s *FleetSpec) { s.HealthPort = 70000 }, "health_port"},
 		{"bad path", func(s *FleetSpec) { s.HealthPath = "healthz" }, "health_path"},
-		{"zero count", func(s *FleetSpec) { s.Groups[0].Count = 0 }, "count 0"},
+		{"zero count", func(s *FleetSpec) { s.Groups[0].Count = 0 }, "count: expected at least 1"},
 		{"empty name", func(s *FleetSpec) { s.Groups[0].Name = "" }, "name"},
 		{"duplicate group", func(s *FleetSpec) { s.Groups = append(s.Groups, good()) }, "duplicate group"},
 		{"az outside region", func(s *FleetSpec) { s.Groups[0].AvailabilityZones = []string{"eu-west-1a"} }, "not in region"},
 		{"Name tag", func(s *FleetSpec) { s.Groups[0].Tags = map[string]string{"Name": "x"} }, "tag Name"},
 		{"inverted range", func(s *FleetSpec) { s.Groups[0].Boot.Down = Range{Min: 2, Max: 1} }, "boot.down"},
-		{"too many", func(s *FleetSpec) { s.Groups[0].Count = maxInstances + 1 }, "at most"},
+		{"too many", func(s *FleetSpec) { s.Groups[0].Count = MaxInstances + 1 }, "at most"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

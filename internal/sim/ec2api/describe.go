@@ -2,7 +2,6 @@ package ec2api
 
 import (
 	"encoding/xml"
-	"maps"
 	"slices"
 	"strconv"
 	"strings"
@@ -17,24 +16,38 @@ const timeFormat = "2006-01-02T15:04:05.000Z"
 
 func formatTime(t time.Time) string { return t.UTC().Format(timeFormat) }
 
+// view is the type DescribeInstances and DescribeInstanceStatus filter.
+type view = sim.InstanceView
+
 // instanceFilters are the DescribeInstances filters served, plus tag:KEY.
-var instanceFilters = filterSet{
-	tags: true,
-	fields: map[string]fieldFunc{
-		"tag-key":             func(v sim.InstanceView) []string { return slices.Sorted(maps.Keys(v.Tags)) },
-		"tag-value":           func(v sim.InstanceView) []string { return slices.Collect(maps.Values(v.Tags)) },
-		"availability-zone":   one(func(v sim.InstanceView) string { return v.AZ }),
-		"instance-state-name": one(func(v sim.InstanceView) string { return v.State }),
-		"instance-state-code": one(func(v sim.InstanceView) string { return strconv.Itoa(v.StateCode) }),
-		"instance-id":         one(func(v sim.InstanceView) string { return v.ID }),
-		"instance-type":       one(func(v sim.InstanceView) string { return v.InstanceType }),
-		"private-ip-address":  one(func(v sim.InstanceView) string { return v.PrivateIP }),
-		"private-dns-name":    one(func(v sim.InstanceView) string { return v.PrivateDNSName }),
-		"image-id":            one(func(v sim.InstanceView) string { return v.ImageID }),
-		"reservation-id":      one(func(v sim.InstanceView) string { return v.ReservationID }),
-		"vpc-id":              one(func(v sim.InstanceView) string { return v.VpcID }),
-		"subnet-id":           one(func(v sim.InstanceView) string { return v.SubnetID }),
+var instanceFilters = filterSet[view]{
+	tag: tagValue,
+	fields: map[string]fieldFunc[view]{
+		"tag-key":              eachTag(true),
+		"tag-value":            eachTag(false),
+		"availability-zone":    one(func(v *view) string { return v.AZ }),
+		"availability-zone-id": one(func(v *view) string { return v.AvailabilityZoneID }),
+		"instance-state-name":  one(func(v *view) string { return v.State }),
+		"instance-state-code":  one(func(v *view) string { return strconv.Itoa(v.StateCode) }),
+		"instance-id":          one(func(v *view) string { return v.ID }),
+		"instance-type":        one(func(v *view) string { return v.InstanceType }),
+		"private-ip-address":   one(func(v *view) string { return v.PrivateIP }),
+		"private-dns-name":     one(func(v *view) string { return v.PrivateDNSName }),
+		"ip-address":           one(func(v *view) string { return v.PublicIP }),
+		"dns-name":             one(func(v *view) string { return v.PublicDNSName }),
+		"image-id":             one(func(v *view) string { return v.ImageID }),
+		"reservation-id":       one(func(v *view) string { return v.ReservationID }),
+		"vpc-id":               one(func(v *view) string { return v.VpcID }),
+		"subnet-id":            one(func(v *view) string { return v.SubnetID }),
+		"state-reason-code":    one(func(v *view) string { return stateReasonCode(v) }),
 	},
+}
+
+func stateReasonCode(v *view) string {
+	if v.StateReason == nil {
+		return ""
+	}
+	return v.StateReason.Code
 }
 
 type describeInstancesResponse struct {
@@ -58,12 +71,14 @@ type instanceXML struct {
 	PrivateDNSName     string       `xml:"privateDnsName"`
 	DNSName            string       `xml:"dnsName"`
 	Reason             string       `xml:"reason"`
+	StateReason        *reasonXML   `xml:"stateReason,omitempty"`
 	InstanceType       string       `xml:"instanceType"`
 	LaunchTime         string       `xml:"launchTime"`
 	Placement          placementXML `xml:"placement"`
 	SubnetID           string       `xml:"subnetId"`
 	VpcID              string       `xml:"vpcId"`
 	PrivateIPAddress   string       `xml:"privateIpAddress"`
+	IPAddress          string       `xml:"ipAddress,omitempty"`
 	Architecture       string       `xml:"architecture"`
 	RootDeviceType     string       `xml:"rootDeviceType"`
 	VirtualizationType string       `xml:"virtualizationType"`
@@ -75,10 +90,16 @@ type stateXML struct {
 	Name string `xml:"name"`
 }
 
+type reasonXML struct {
+	Code    string `xml:"code"`
+	Message string `xml:"message"`
+}
+
 type placementXML struct {
-	AvailabilityZone string `xml:"availabilityZone"`
-	GroupName        string `xml:"groupName"`
-	Tenancy          string `xml:"tenancy"`
+	AvailabilityZone   string `xml:"availabilityZone"`
+	AvailabilityZoneID string `xml:"availabilityZoneId"`
+	GroupName          string `xml:"groupName"`
+	Tenancy            string `xml:"tenancy"`
 }
 
 type tagXML struct {
@@ -91,8 +112,7 @@ func (h *handler) describeInstances(c *call) (any, *apiError) {
 	if apiErr != nil {
 		return nil, apiErr
 	}
-	matched := selectViews(h.sim.Describe(), q, func(sim.InstanceView) bool { return true })
-	views, next := page(matched, q)
+	views, next := h.page(q, func(*view) bool { return true })
 	return describeInstancesResponse{
 		ec2Header:    c.ec2Header(),
 		Reservations: set[reservationXML]{Items: h.reservations(views)},
@@ -118,17 +138,25 @@ func (h *handler) reservations(views []sim.InstanceView) []reservationXML {
 }
 
 func instanceToXML(v sim.InstanceView) instanceXML {
+	var reason *reasonXML
+	if v.StateReason != nil {
+		reason = &reasonXML{Code: v.StateReason.Code, Message: v.StateReason.Message}
+	}
 	return instanceXML{
 		InstanceID:         v.ID,
 		ImageID:            v.ImageID,
 		State:              stateXML{Code: v.StateCode, Name: v.State},
 		PrivateDNSName:     v.PrivateDNSName,
+		DNSName:            v.PublicDNSName,
+		Reason:             v.StateTransitionReason,
+		StateReason:        reason,
 		InstanceType:       v.InstanceType,
 		LaunchTime:         formatTime(v.LaunchTime),
-		Placement:          placementXML{AvailabilityZone: v.AZ, Tenancy: "default"},
+		Placement:          placementXML{AvailabilityZone: v.AZ, AvailabilityZoneID: v.AvailabilityZoneID, Tenancy: "default"},
 		SubnetID:           v.SubnetID,
 		VpcID:              v.VpcID,
 		PrivateIPAddress:   v.PrivateIP,
+		IPAddress:          v.PublicIP,
 		Architecture:       "x86_64",
 		RootDeviceType:     "ebs",
 		VirtualizationType: "hvm",

@@ -3,8 +3,10 @@ package ec2api_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"regexp"
 	"testing"
 	"time"
@@ -50,7 +52,14 @@ type env struct {
 
 func newEnv(t *testing.T, listeners bool) *env {
 	t.Helper()
-	s, err := sim.New(testFleet(), sim.Options{Seed: 99, Listeners: listeners})
+	return newEnvWith(t, testFleet(), listeners)
+}
+
+// newEnvWith serves spec through ec2api.Start, as the product does, with
+// an SDK client pointed at it over loopback.
+func newEnvWith(t testing.TB, spec sim.FleetSpec, listeners bool) *env {
+	t.Helper()
+	s, err := sim.New(spec, sim.Options{Seed: 99, Listeners: listeners})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -63,10 +72,42 @@ func newEnv(t *testing.T, listeners bool) *env {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = srv.Close() })
+	// These tests are about what the API answers, not how fast one may
+	// ask: limits_test.go turns EC2's rate limits back on.
+	srv.SetRateLimits(false)
 	client := ec2.NewFromConfig(awsConfig(), func(o *ec2.Options) {
 		o.BaseEndpoint = aws.String(srv.URL())
 	})
 	return &env{sim: s, server: srv, ec2: client}
+}
+
+// newInProcessEnv serves spec API-only to an SDK client that calls the
+// handler in process, without sockets: inside a testing/synctest bubble the
+// SDK, its waiters and the simulator's timers all run on the fake clock, so
+// tests of minutes-long timings are exact and instant.
+func newInProcessEnv(t testing.TB, spec sim.FleetSpec) *env {
+	t.Helper()
+	s, err := sim.New(spec, sim.Options{Seed: 99})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = s.Close() })
+	cfg := awsConfig()
+	cfg.HTTPClient = handlerClient{ec2api.NewHandler(s, nil)}
+	client := ec2.NewFromConfig(cfg, func(o *ec2.Options) { o.BaseEndpoint = aws.String("http://127.0.0.1:9") })
+	return &env{sim: s, ec2: client}
+}
+
+// handlerClient hands SDK requests straight to an http.Handler.
+type handlerClient struct{ h http.Handler }
+
+func (c handlerClient) Do(r *http.Request) (*http.Response, error) {
+	rec := httptest.NewRecorder()
+	c.h.ServeHTTP(rec, r)
+	return rec.Result(), nil
 }
 
 // awsConfig is the SDK configuration of every test client. Retries are off
@@ -98,10 +139,38 @@ func (e *env) idsOfGroup(group string) []string {
 	return e.idsWhere(func(in fleet.Instance) bool { return name.MatchString(in.Tags["Name"]) })
 }
 
-func ctx(t *testing.T) context.Context {
+// ctxBackground is for helpers that return errors instead of failing.
+func ctxBackground() context.Context { return context.Background() }
+
+func ctx(t testing.TB) context.Context {
 	c, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	t.Cleanup(cancel)
 	return c
+}
+
+// withBoot is testFleet with every group's boot replaced.
+func withBoot(boot sim.BootSpec) sim.FleetSpec {
+	spec := testFleet()
+	for i := range spec.Groups {
+		spec.Groups[i].Boot = boot
+	}
+	return spec
+}
+
+// fastBoot walks every phase in 50-100 ms, for tests over sockets.
+func fastBoot() sim.BootSpec {
+	r := sim.Range{Min: 50 * time.Millisecond, Max: 100 * time.Millisecond}
+	return sim.BootSpec{Pending: r, Stopping: r, Down: r, Starting: r}
+}
+
+// apiErrorOf returns the code and message of an API error, or "none" and
+// the error text for anything else.
+func apiErrorOf(err error) (code, message string) {
+	var apiErr smithy.APIError
+	if !errors.As(err, &apiErr) {
+		return "none", fmt.Sprint(err)
+	}
+	return apiErr.ErrorCode(), apiErr.ErrorMessage()
 }
 
 // wantAPIError checks err is the EC2 error code (and message, if given).

@@ -69,17 +69,25 @@ func (a action) service() string {
 
 // lookupAction maps an Action parameter to its implementation.
 func lookupAction(name string) (action, bool) {
-	switch name {
-	case "DescribeInstances":
-		return action{ec2Version, protoEC2, (*handler).describeInstances}, true
-	case "DescribeInstanceStatus":
-		return action{ec2Version, protoEC2, (*handler).describeInstanceStatus}, true
-	case "RebootInstances":
-		return action{ec2Version, protoEC2, (*handler).rebootInstances}, true
-	case "GetCallerIdentity":
+	if name == "GetCallerIdentity" {
 		return action{stsVersion, protoSTS, (*handler).getCallerIdentity}, true
 	}
-	return action{}, false
+	run, ok := ec2Actions()[name]
+	return action{ec2Version, protoEC2, run}, ok
+}
+
+// ec2Actions are the EC2 actions served; sim.DeniableActions lists the same.
+func ec2Actions() map[string]actionFunc {
+	return map[string]actionFunc{
+		sim.ActionDescribeInstances:         (*handler).describeInstances,
+		sim.ActionDescribeInstanceStatus:    (*handler).describeInstanceStatus,
+		sim.ActionDescribeAvailabilityZones: (*handler).describeAvailabilityZones,
+		sim.ActionRebootInstances:           (*handler).rebootInstances,
+		sim.ActionStopInstances:             (*handler).stopInstances,
+		sim.ActionStartInstances:            (*handler).startInstances,
+		sim.ActionCreateTags:                (*handler).createTags,
+		sim.ActionDeleteTags:                (*handler).deleteTags,
+	}
 }
 
 type handler struct {

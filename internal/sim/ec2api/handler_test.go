@@ -55,6 +55,12 @@ func TestErrorEnvelope(t *testing.T) {
 		{"too large", formType, "Action=DescribeInstances&Version=2016-11-15&X=" + strings.Repeat("a", maxBodyBytes), 413, "RequestEntityTooLarge"},
 		{"bad boolean", formType, "Action=RebootInstances&Version=2016-11-15&InstanceId.1=i-12345678&DryRun=maybe", 400, "InvalidParameterValue"},
 		{"reboot without ids", formType, "Action=RebootInstances&Version=2016-11-15", 400, "MissingParameter"},
+		{"stop without ids", formType, "Action=StopInstances&Version=2016-11-15", 400, "MissingParameter"},
+		{"start without ids", formType, "Action=StartInstances&Version=2016-11-15", 400, "MissingParameter"},
+		{"tags without resources", formType, "Action=CreateTags&Version=2016-11-15&Tag.1.Key=a", 400, "MissingParameter"},
+		{"tags without tags", formType, "Action=CreateTags&Version=2016-11-15&ResourceId.1=i-12345678", 400, "MissingParameter"},
+		{"tag field unknown", formType, "Action=DeleteTags&Version=2016-11-15&ResourceId.1=i-12345678&Tag.1.Name=a", 400, "UnknownParameter"},
+		{"force not boolean", formType, "Action=StopInstances&Version=2016-11-15&InstanceId.1=i-12345678&Force=yes", 400, "InvalidParameterValue"},
 		{"dry run", formType, "Action=DescribeInstances&Version=2016-11-15&DryRun=true", 412, "DryRunOperation"},
 		{"bad escape", formType, "Action=DescribeInstances&Version=2016-11-15&X=%zz", 400, "MalformedQueryString"},
 	}
@@ -185,5 +191,19 @@ func TestSignedRegion(t *testing.T) {
 		if got := signedRegion(tt.header); got != tt.want {
 			t.Errorf("signedRegion(%q) = %q, want %q", tt.header, got, tt.want)
 		}
+	}
+}
+
+// TestEveryDeniableActionIsServed keeps the fleet file's api.deny list and
+// the handler's actions in step.
+func TestEveryDeniableActionIsServed(t *testing.T) {
+	served := ec2Actions()
+	for _, name := range sim.DeniableActions() {
+		if served[name] == nil {
+			t.Errorf("fleet files may deny %s, which the handler does not serve", name)
+		}
+	}
+	if len(served) != len(sim.DeniableActions()) {
+		t.Errorf("the handler serves %d EC2 actions, fleet files may deny %d", len(served), len(sim.DeniableActions()))
 	}
 }

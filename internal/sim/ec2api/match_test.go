@@ -41,7 +41,7 @@ func TestFilterSetCompile(t *testing.T) {
 			if got := errorCode(apiErr); got != tt.code {
 				t.Fatalf("compile error code %q, want %q", got, tt.code)
 			}
-			if apiErr == nil && matchAll(filters, view) != tt.want {
+			if apiErr == nil && matchAll(filters, &view) != tt.want {
 				t.Errorf("matchAll = %v, want %v", !tt.want, tt.want)
 			}
 		})

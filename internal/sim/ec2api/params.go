@@ -155,3 +155,39 @@ func lowerFirst(s string) string {
 	}
 	return strings.ToLower(s[:1]) + s[1:]
 }
+
+// member is one Prefix.N of a list of structures (Tag.1.Key, Tag.1.Value):
+// its index and the fields sent. A field left out is absent from fields;
+// one sent empty is present with "".
+type member struct {
+	n      int
+	fields map[string]string
+}
+
+// parseMembers reads Prefix.N.Field for the given field names, ordered by
+// N. Any other key under Prefix is an unknown parameter.
+func parseMembers(form url.Values, prefix string, fields ...string) ([]member, *apiError) {
+	byIndex := map[int]member{}
+	for key, values := range form {
+		rest, ok := strings.CutPrefix(key, prefix+".")
+		if !ok {
+			continue
+		}
+		head, field, _ := strings.Cut(rest, ".")
+		n, ok := parseIndex(head)
+		if !ok || !slices.Contains(fields, field) {
+			return nil, errUnknownParameter(key)
+		}
+		m, seen := byIndex[n]
+		if !seen {
+			m = member{n: n, fields: map[string]string{}}
+			byIndex[n] = m
+		}
+		m.fields[field] = values[0]
+	}
+	out := make([]member, 0, len(byIndex))
+	for _, n := range slices.Sorted(maps.Keys(byIndex)) {
+		out = append(out, byIndex[n])
+	}
+	return out, nil
+}

@@ -2,12 +2,11 @@ package ec2api
 
 import (
 	"encoding/base64"
-	"gameday/internal/fleet"
 	"net/url"
-	"slices"
 	"strconv"
 	"strings"
 
+	"gameday/internal/fleet"
 	"gameday/internal/sim"
 )
 
@@ -20,15 +19,15 @@ const (
 // listQuery is the parsed form of a Describe call.
 type listQuery struct {
 	ids        []string
-	filters    []filter
+	filters    []filter[sim.InstanceView]
 	maxResults int    // 0: everything after the token
 	after      string // instance id the previous page ended with
 }
 
 // parseListQuery validates a Describe call: parameter shape first, then
-// ids (malformed, then unknown), then DryRun, so a DryRun answers "would
-// have succeeded" only when the real call would. maxIDs = 0 means no cap.
-func (h *handler) parseListQuery(c *call, fs filterSet, maxIDs int) (listQuery, *apiError) {
+// ids (malformed, then unknown), then the permission and DryRun (see
+// authorize). maxIDs = 0 means no cap.
+func (h *handler) parseListQuery(c *call, fs filterSet[sim.InstanceView], maxIDs int) (listQuery, *apiError) {
 	var q listQuery
 	var apiErr *apiError
 	if q.ids, apiErr = c.instanceIDs(); apiErr != nil {
@@ -53,10 +52,7 @@ func (h *handler) parseListQuery(c *call, fs filterSet, maxIDs int) (listQuery, 
 	if apiErr = h.checkIDs(q.ids); apiErr != nil {
 		return q, apiErr
 	}
-	if c.dryRun {
-		return q, errDryRun()
-	}
-	return q, nil
+	return q, h.authorize(c)
 }
 
 // instanceIDs reads InstanceId.N and DryRun into the call (for the audit).
@@ -136,31 +132,17 @@ func decodeToken(form url.Values) (string, *apiError) {
 	return id, nil
 }
 
-// page selects the views (sorted by id) after q.after, at most
-// q.maxResults of them, and the token of the next page ("" on the last).
-func page(views []sim.InstanceView, q listQuery) ([]sim.InstanceView, string) {
-	start, _ := slices.BinarySearchFunc(views, q.after, func(v sim.InstanceView, id string) int {
-		return strings.Compare(v.ID, id)
+// page asks the simulator for one page of q: the instances that keep and
+// the filters accept, and the token of the next page ("" on the last).
+func (h *handler) page(q listQuery, keep func(*sim.InstanceView) bool) ([]sim.InstanceView, string) {
+	views, more := h.sim.Select(sim.Query{
+		IDs:   q.ids,
+		After: q.after,
+		Limit: q.maxResults,
+		Match: func(v *sim.InstanceView) bool { return keep(v) && matchAll(q.filters, v) },
 	})
-	if start < len(views) && q.after != "" && views[start].ID == q.after {
-		start++
+	if !more {
+		return views, ""
 	}
-	rest := views[start:]
-	if q.maxResults == 0 || len(rest) <= q.maxResults {
-		return rest, ""
-	}
-	rest = rest[:q.maxResults]
-	return rest, encodeToken(rest[len(rest)-1].ID)
-}
-
-// selectViews keeps the views named by ids (all when none) that pass the
-// filters and keep.
-func selectViews(views []sim.InstanceView, q listQuery, keep func(sim.InstanceView) bool) []sim.InstanceView {
-	var out []sim.InstanceView
-	for _, v := range views {
-		if (len(q.ids) == 0 || slices.Contains(q.ids, v.ID)) && keep(v) && matchAll(q.filters, v) {
-			out = append(out, v)
-		}
-	}
-	return out
+	return views, encodeToken(views[len(views)-1].ID)
 }

@@ -16,6 +16,7 @@ import (
 )
 
 func TestRebootThroughSDK(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, true)
 	targets := e.idsOfGroup("web")[:2]
 	bystander := e.idsOfGroup("web-legacy")[0]
@@ -100,20 +101,28 @@ func TestRebootErrorsAreAllOrNothing(t *testing.T) {
 	}
 }
 
-// statusOf returns instance and system status of id via the SDK.
+// statusOf returns instance and system status of id via the SDK, and the
+// instance's reachability detail ("" when there is none).
 func (e *env) statusOf(t *testing.T, id string) (instance, system types.SummaryStatus, reach types.StatusType) {
 	t.Helper()
 	out, err := e.ec2.DescribeInstanceStatus(ctx(t), &ec2.DescribeInstanceStatusInput{
 		InstanceIds: []string{id}, IncludeAllInstances: aws.Bool(true),
 	})
-	if err != nil || len(out.InstanceStatuses) != 1 {
-		t.Fatalf("DescribeInstanceStatus: %v (%d statuses)", err, len(out.InstanceStatuses))
+	if err != nil {
+		t.Fatalf("DescribeInstanceStatus: %v", err)
+	}
+	if len(out.InstanceStatuses) != 1 {
+		t.Fatalf("DescribeInstanceStatus: %d statuses, want 1", len(out.InstanceStatuses))
 	}
 	st := out.InstanceStatuses[0]
-	return st.InstanceStatus.Status, st.SystemStatus.Status, st.InstanceStatus.Details[0].Status
+	if d := st.InstanceStatus.Details; len(d) > 0 {
+		reach = d[0].Status
+	}
+	return st.InstanceStatus.Status, st.SystemStatus.Status, reach
 }
 
 func TestDescribeInstanceStatusFollowsReboot(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, true)
 	id := e.idsOfGroup("worker")[0]
 	if got, sys, reach := e.statusOf(t, id); got != types.SummaryStatusOk || sys != types.SummaryStatusOk || reach != types.StatusTypePassed {

@@ -21,12 +21,16 @@ type Server struct {
 	done      chan struct{}
 	closeOnce sync.Once
 	closeErr  error
+	limits    *rateLimits
+	faults    *faultInjector
 }
 
 // Start serves the API for s on addr, which must be a literal IPv4
 // loopback address ("127.0.0.1:0" picks a free port). The simulator is a
 // test double with no authentication: it must never be reachable from
-// another host.
+// another host. Rate limits and faults follow the fleet file's api section
+// (default: EC2's rate limits on, no faults); SetRateLimits and SetFaults
+// change them later.
 func Start(s *sim.Sim, addr string, logger *zap.Logger) (*Server, error) {
 	if err := checkLoopback(addr); err != nil {
 		return nil, err
@@ -39,12 +43,20 @@ func Start(s *sim.Sim, addr string, logger *zap.Logger) (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("ec2api: listen on %s: %w", addr, err)
 	}
+	// A call meets the faults first (they model the network and the front
+	// end, and take no tokens), then EC2's buckets, then the API.
+	limits := newRateLimits(NewHandler(s, logger), s, logger.Named("ec2api.limits"))
+	faults := newFaultInjector(limits, s, logger.Named("ec2api.faults"))
 	srv := &http.Server{
-		Handler:           NewHandler(s, logger),
+		Handler:           faults,
 		ReadHeaderTimeout: 10 * time.Second,
 		ErrorLog:          zap.NewStdLog(logger.Named("ec2api.http")),
 	}
-	server := &Server{srv: srv, listener: l, done: make(chan struct{})}
+	server := &Server{srv: srv, listener: l, done: make(chan struct{}), limits: limits, faults: faults}
+	if err := server.applyFleetAPI(s.API(), s.Seed()); err != nil {
+		_ = l.Close()
+		return nil, err
+	}
 	go func() {
 		defer close(server.done)
 		if err := srv.Serve(l); err != nil && !errors.Is(err, http.ErrServerClosed) {
@@ -52,6 +64,21 @@ func Start(s *sim.Sim, addr string, logger *zap.Logger) (*Server, error) {
 		}
 	}()
 	return server, nil
+}
+
+// applyFleetAPI turns on what the fleet file's api section asks for.
+func (s *Server) applyFleetAPI(api sim.APISpec, seed uint64) error {
+	s.SetRateLimits(api.RateLimitsEnabled())
+	f := api.Faults
+	err := s.SetFaults(Faults{
+		ServerErrorRate: f.ServerErrorRate, ThrottleRate: f.ThrottleRate, ResetRate: f.ResetRate,
+		ResetAfterRate: f.ResetAfterRate, LatencyRate: f.LatencyRate,
+		LatencyMin: f.Latency.Min, LatencyMax: f.Latency.Max, Seed: seed,
+	})
+	if err != nil {
+		return fmt.Errorf("ec2api: fleet api.faults: %w", err)
+	}
+	return nil
 }
 
 // checkLoopback accepts host:port where host is an IPv4 address in
