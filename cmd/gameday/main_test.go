@@ -246,7 +246,7 @@ func TestDemoRunsTheBuiltInScenarioToAPassingSummary(t *testing.T) {
 		t.Fatalf("demo exit %d\nstdout:\n%s\nstderr:\n%s", code, stdout, stderr)
 	}
 	for _, want := range []string{
-		"simulated fleet: 60 instances", "seed 1 (from --seed", "wave 1/3", "wave 3/3",
+		"simulated fleet: 63 instances", "seed 1 (from --seed", "wave 1/3", "wave 3/3",
 		"rebooted       18: us-east-1a", "recovery time  min", "score          100/100", "report         " + runs,
 	} {
 		if !strings.Contains(stdout, want) {

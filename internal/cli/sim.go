@@ -6,8 +6,10 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"maps"
 	"os"
 	"os/signal"
+	"slices"
 	"strings"
 	"syscall"
 	"time"
@@ -15,7 +17,6 @@ import (
 	"github.com/spf13/cobra"
 	"go.uber.org/zap"
 
-	"gameday/internal/fleet"
 	"gameday/internal/sim"
 	"gameday/internal/sim/ec2api"
 )
@@ -26,6 +27,7 @@ func (a *app) newSimCmd() *cobra.Command {
 		Short: "Run the simulated EC2 fleet",
 	}
 	cmd.AddCommand(a.newSimServeCmd())
+	cmd.AddCommand(a.newSimSnapshotCmd())
 	return cmd
 }
 
@@ -42,8 +44,9 @@ func (a *app) newSimServeCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "serve",
 		Short: "Serve a simulated fleet on loopback until interrupted",
-		Long: `Serve a simulated fleet: an EC2 Query API endpoint (plus STS GetCallerIdentity)
-on 127.0.0.1, and one HTTP health endpoint per instance on its own loopback address.
+		Long: `Serve a simulated fleet: an EC2 Query API endpoint (plus STS GetCallerIdentity
+and ELBv2 target health) on 127.0.0.1, one HTTP health endpoint per instance on its
+own loopback address, and one URL per service the fleet file declares.
 Prints the environment to point gameday, the AWS CLI or an SDK at it.
 
 --fleet picks the fleet: "demo" (the default: 60 instances with fast timings),
@@ -125,40 +128,100 @@ func (a *app) loadFleet(name string) (sim.FleetSpec, error) {
 }
 
 func printSimEnv(w io.Writer, spec sim.FleetSpec, s *sim.Sim, url string, listeners bool) {
-	views := s.Describe()
-	instances := make([]fleet.Instance, len(views))
-	for i, v := range views {
-		instances[i] = v.Instance
-	}
+	total, perAZ := countByAZ(s)
 	fmt.Fprintf(w, "gameday simulator: %d instances in %s (%s), account %s\n",
-		len(instances), spec.Region, azList(instances), spec.AccountID)
-	printHealthEndpoints(w, spec, views, listeners)
+		total, spec.Region, perAZ, spec.AccountID)
+	printHealthEndpoints(w, spec, s, listeners)
+	services := s.Services()
+	printServices(w, services, s)
 	printEvents(w, s.ScheduledEvents())
 	fmt.Fprintf(w, "EC2 endpoint: %s\n\n", url)
 	fmt.Fprintf(w, "export AWS_ENDPOINT_URL_EC2=%s\n", url)
 	fmt.Fprintf(w, "export AWS_ENDPOINT_URL_STS=%s\n", url)
+	if len(services) > 0 {
+		fmt.Fprintf(w, "export AWS_ENDPOINT_URL_ELASTIC_LOAD_BALANCING_V2=%s\n", url)
+	}
 	fmt.Fprintf(w, "export AWS_REGION=%s AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test AWS_PAGER=\n\n", spec.Region)
 	fmt.Fprintf(w, "gameday run scenarios/demo.yaml --endpoint-url %s\n", url)
 	fmt.Fprintf(w, "aws --endpoint-url %s ec2 describe-instances\n", url)
+	if len(services) > 0 {
+		fmt.Fprintf(w, "aws --endpoint-url %s elbv2 describe-target-health --target-group-arn %s\n", url, services[0].TargetGroupARN)
+	}
 }
 
-func printHealthEndpoints(w io.Writer, spec sim.FleetSpec, views []sim.InstanceView, listeners bool) {
+// printServices lists each service's URL (stable for the run), what keeps
+// it up, and its target group.
+func printServices(w io.Writer, services []sim.ServiceView, s *sim.Sim) {
+	if len(services) == 0 {
+		return
+	}
+	if services[0].Listening {
+		fmt.Fprintln(w, "services (200 while enough members are healthy, else 503; a JSON body says why):")
+	} else {
+		fmt.Fprintln(w, "services: not served (--no-listeners); ELB target health is:")
+	}
+	var primaries []string
+	for _, sv := range services {
+		if sv.Primary != "" {
+			primaries = append(primaries, sv.Primary)
+		}
+	}
+	names := map[string]string{}
+	views, _ := s.Select(sim.Query{IDs: primaries})
+	for _, v := range views {
+		names[v.ID] = v.Tags["Name"]
+	}
+	for _, sv := range services {
+		where := sv.URL
+		if !sv.Listening {
+			where = sv.TargetGroupARN
+		}
+		fmt.Fprintf(w, "  %-12s %s  %d members, min healthy %d", sv.Name, where, len(sv.Members), sv.MinHealthy)
+		if sv.Primary != "" {
+			fmt.Fprintf(w, ", primary %s (%s), fails over after %s", names[sv.Primary], sv.Primary, sv.FailoverAfter)
+		}
+		if len(sv.DependsOn) > 0 {
+			fmt.Fprintf(w, ", depends on %s", strings.Join(sv.DependsOn, ", "))
+		}
+		fmt.Fprintln(w)
+	}
+}
+
+// printHealthEndpoints shows where health checks answer, with one example
+// of each kind of address.
+func printHealthEndpoints(w io.Writer, spec sim.FleetSpec, s *sim.Sim, listeners bool) {
+	first, _ := s.Select(sim.Query{Limit: 1})
 	switch {
-	case len(views) == 0:
+	case len(first) == 0:
 		return
 	case !listeners:
 		fmt.Fprintln(w, "health endpoints: none (--no-listeners: the API alone is served)")
 		return
 	}
 	fmt.Fprintf(w, "health endpoints: http://<private-ip>:%d%s, e.g. http://%s:%d%s\n",
-		spec.HealthPort, spec.HealthPath, views[0].PrivateIP, spec.HealthPort, spec.HealthPath)
-	for _, v := range views {
-		if v.PublicIP != "" {
-			fmt.Fprintf(w, "  instances with a public IP answer on it too, e.g. http://%s:%d%s (%s)\n",
-				v.PublicIP, spec.HealthPort, spec.HealthPath, v.Tags["Name"])
-			return
-		}
+		spec.HealthPort, spec.HealthPath, first[0].PrivateIP, spec.HealthPort, spec.HealthPath)
+	public, _ := s.Select(sim.Query{Limit: 1, Match: func(v *sim.InstanceView) bool { return v.PublicIP != "" }})
+	for _, v := range public {
+		fmt.Fprintf(w, "  instances with a public IP answer on it too, e.g. http://%s:%d%s (%s)\n",
+			v.PublicIP, spec.HealthPort, spec.HealthPath, v.Tags["Name"])
 	}
+}
+
+// countByAZ counts instances per zone without copying the fleet: a
+// 100,000-instance simulator should not double its memory to print a line.
+func countByAZ(s *sim.Sim) (int, string) {
+	counts := map[string]int{}
+	total := 0
+	s.Select(sim.Query{Match: func(v *sim.InstanceView) bool {
+		counts[v.AZ]++
+		total++
+		return false
+	}})
+	parts := make([]string, 0, len(counts))
+	for _, az := range slices.Sorted(maps.Keys(counts)) {
+		parts = append(parts, fmt.Sprintf("%s %d", az, counts[az]))
+	}
+	return total, strings.Join(parts, ", ")
 }
 
 func printEvents(w io.Writer, events []sim.ScheduledEvent) {

@@ -34,9 +34,13 @@ func TestSimServeFleets(t *testing.T) {
 		stderr string
 	}{
 		{"demo by default", nil, ExitMet,
-			[]string{"60 instances in us-east-1", "health endpoints: http://<private-ip>:8080/healthz, e.g. http://127.", "export AWS_ENDPOINT_URL_EC2="}, ""},
+			[]string{"63 instances in us-east-1", "health endpoints: http://<private-ip>:8080/healthz, e.g. http://127.", "export AWS_ENDPOINT_URL_EC2=",
+				"services (200 while", "  storefront   http://127.", ".255.1:8080/  36 members, min healthy 18, depends on db",
+				".255.2:8080/  3 members, min healthy 1, primary db-01 (i-", "), fails over after 5s",
+				"export AWS_ENDPOINT_URL_ELASTIC_LOAD_BALANCING_V2=", "elbv2 describe-target-health --target-group-arn arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/storefront/"}, ""},
 		{"built-in default, API only", []string{"--fleet", "default", "--no-listeners", "--seed", "3"}, ExitMet,
-			[]string{"68 instances", "health endpoints: none", "scheduled events", "system-reboot on 3 instances, not before "}, ""},
+			[]string{"71 instances", "health endpoints: none", "scheduled events", "system-reboot on 3 instances, not before ",
+				"services: not served (--no-listeners)", "  api          arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/api/", "depends on api"}, ""},
 		{"unknown name", []string{"--fleet", "nope"}, ExitInvalid, nil, "no built-in fleet of that name (demo, default)"},
 		{"missing file", []string{"--fleet", "fleets/nope.yaml"}, ExitInvalid, nil, "no such file"},
 		{"invalid file", []string{"--fleet", bad}, ExitInvalid, nil, bad + ":3:12: groups[0].count: expected at least 1 instance, got 0"},

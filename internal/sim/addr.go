@@ -162,6 +162,9 @@ func (s *Sim) listenLocked() error {
 	}
 	if err != nil {
 		s.closeNetworkLocked()
+		for _, srv := range s.detachServiceServersLocked() {
+			_ = srv.Close() // no handler can be running: Start holds the lock
+		}
 		s.srv, s.addrs = nil, addressing{}
 		return err
 	}
@@ -170,7 +173,8 @@ func (s *Sim) listenLocked() error {
 }
 
 // claimLocked tries blocks in order (skipping skip) until the sentinel and
-// the address on side of every reachable instance bind, then serves them.
+// the address on side of every reachable instance bind (and, on the private
+// side, every service's address), then serves them.
 // Only "address in use" moves on to the next block; any other error (say,
 // a system that routes only 127.0.0.1) is returned.
 func (s *Sim) claimLocked(order []int, skip int, side side) (int, error) {
@@ -180,11 +184,18 @@ func (s *Sim) claimLocked(order []int, skip int, side side) (int, error) {
 			continue
 		}
 		sentinel, bound, err := s.bindBlockLocked(block, side)
+		var services []net.Listener
+		if err == nil && side == privateSide {
+			if services, err = s.bindServicesLocked(block); err != nil {
+				releaseBlock(sentinel, bound)
+			}
+		}
 		if err == nil {
 			s.sentinels = append(s.sentinels, sentinel)
 			for in, l := range bound {
 				s.serveLocked(in, side, l)
 			}
+			s.serveServicesLocked(services)
 			return block, nil
 		}
 		if !errors.Is(err, syscall.EADDRINUSE) {
@@ -211,15 +222,19 @@ func (s *Sim) bindBlockLocked(block int, side side) (net.Listener, map[*instance
 		}
 		l, err := listenLoopback(s.hostPort(ip([]int{block}, slot)))
 		if err != nil {
-			for _, b := range bound {
-				_ = b.Close()
-			}
-			_ = sentinel.Close()
+			releaseBlock(sentinel, bound)
 			return nil, nil, err
 		}
 		bound[in] = l
 	}
 	return sentinel, bound, nil
+}
+
+func releaseBlock(sentinel net.Listener, bound map[*instance]net.Listener) {
+	for _, l := range bound {
+		_ = l.Close()
+	}
+	_ = sentinel.Close()
 }
 
 // listenLoopback binds addr after checking it is in 127.0.0.0/8: the

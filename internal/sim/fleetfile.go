@@ -105,6 +105,7 @@ func applyFileDefaults(spec *FleetSpec, written func(string) bool) {
 			e.Description = defaultEventDescription(e.Code)
 		}
 	}
+	serviceFileDefaults(spec, written)
 }
 
 func bootFileDefaults(b *BootSpec, base string, written func(string) bool) {
@@ -143,6 +144,11 @@ func required(spec FleetSpec, written func(string) bool) []problem {
 	for i := range spec.Events {
 		need(strictyaml.JoinIndex("events", i), "code")
 		need(strictyaml.JoinIndex("events", i), "not_before")
+	}
+	for i := range spec.Services {
+		for _, field := range requiredServiceFields() {
+			need(strictyaml.JoinIndex("services", i), field)
+		}
 	}
 	return out
 }

@@ -60,6 +60,7 @@ type instance struct {
 	health      Health
 	healthSince time.Time
 	broken      bool // sticky until the instance stops
+	initial     bool // started, and not up (or broken) since: ELB's "initial"
 	cycles      int  // every reboot, stop and start: keys the draws
 	reboots     int
 	generation  uint64 // bumped per transition so stale timers do nothing

@@ -210,6 +210,8 @@ func (s *Sim) afterLocked(in *instance, d time.Duration, next func(*instance)) {
 // listeners. It reports false when a listener could not be bound; the
 // instance is then left down and the caller ends the transition there.
 func (s *Sim) setHealthLocked(in *instance, h Health) bool {
+	// Deferred, so that services see the phase the instance ends up in.
+	defer s.memberChangedLocked(in, in.health)
 	in.health, in.healthSince = h, time.Now().UTC()
 	if s.srv == nil {
 		return true // API-only, or not started: Start binds what is reachable

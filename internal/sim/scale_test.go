@@ -91,13 +91,7 @@ func TestHundredThousandAPIOnly(t *testing.T) {
 func BenchmarkStart5000Listeners(b *testing.B) {
 	spec := scaleFleet(5000)
 	for b.Loop() {
-		s, err := New(spec, Options{Seed: 1, Listeners: true})
-		if err != nil {
-			b.Fatal(err)
-		}
-		if err := s.Start(); err != nil {
-			b.Fatal(err)
-		}
+		s := startMeasured(b, spec, Options{Seed: 1, Listeners: true})
 		b.StopTimer()
 		b.ReportMetric(float64(openFiles(b)), "open-files")
 		_ = s.Close()
@@ -110,13 +104,7 @@ func BenchmarkNew100000APIOnly(b *testing.B) {
 	var heap float64
 	for b.Loop() {
 		before := heapInUse()
-		s, err := New(spec, Options{Seed: 1})
-		if err != nil {
-			b.Fatal(err)
-		}
-		if err := s.Start(); err != nil {
-			b.Fatal(err)
-		}
+		s := startMeasured(b, spec, Options{Seed: 1})
 		b.StopTimer()
 		heap = float64(heapInUse()-before) / 100_000
 		runtime.KeepAlive(s)

@@ -53,7 +53,9 @@ type Sim struct {
 	byID      map[string]*instance
 	public    publicPool
 	events    []*scheduledEvent
-	addrs     addressing // zero until Start
+	services  []*service               // in spec order
+	memberOf  map[*instance][]*service // the services each member belongs to
+	addrs     addressing               // zero until Start
 	// blockOrder lists the blocks Start tries; tests replace it.
 	blockOrder func() []int
 	started    bool
@@ -99,6 +101,7 @@ func New(spec FleetSpec, opts Options) (*Sim, error) {
 		log:        opts.Logger.Named("sim"),
 		byID:       make(map[string]*instance, spec.instanceCount()),
 		public:     newPublicPool(spec.publicCount()),
+		memberOf:   map[*instance][]*service{},
 		blockOrder: randomBlocks,
 	}
 	s.audit.w = opts.AuditWriter
@@ -106,6 +109,7 @@ func New(spec FleetSpec, opts Options) (*Sim, error) {
 	rng := rand.New(rand.NewPCG(opts.Seed, 0x9e3779b97f4a7c15))
 	s.build(rng)
 	s.buildEvents()
+	s.buildServices()
 	return s, nil
 }
 
@@ -160,9 +164,12 @@ func (s *Sim) uniqueID(rng *rand.Rand) string {
 }
 
 // hexID draws the 17 lowercase hex digits of a modern EC2 resource id.
-func hexID(rng *rand.Rand) string {
+func hexID(rng *rand.Rand) string { return hexDigits(rng, 17) }
+
+// hexDigits draws n lowercase hex digits, one draw each.
+func hexDigits(rng *rand.Rand, n int) string {
 	const digits = "0123456789abcdef"
-	b := make([]byte, 17)
+	b := make([]byte, n)
 	for i := range b {
 		b[i] = digits[rng.IntN(16)]
 	}
@@ -232,13 +239,18 @@ func (s *Sim) Close() error {
 			ev.timer.Stop()
 		}
 	}
+	s.stopServiceTimersLocked()
 	s.closeNetworkLocked()
-	srv := s.srv
+	srv, services := s.srv, s.detachServiceServersLocked()
 	s.mu.Unlock()
 
-	// Outside the lock: the serve goroutines and connection hooks take it.
+	// Outside the lock: the serve goroutines, connection hooks and service
+	// handlers take it.
 	var errs []error
 	if srv != nil {
+		errs = append(errs, srv.Close())
+	}
+	for _, srv := range services {
 		errs = append(errs, srv.Close())
 	}
 	s.serving.Wait()

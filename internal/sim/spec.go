@@ -30,6 +30,8 @@ type FleetSpec struct {
 	Events []EventSpec `yaml:"events"`
 	// API tunes the EC2 endpoint that serves the fleet.
 	API APISpec `yaml:"api"`
+	// Services are load-balanced services over tag-selected members.
+	Services []ServiceSpec `yaml:"services"`
 }
 
 // GroupSpec is a set of identical instances, as one launch would create.
@@ -157,6 +159,10 @@ func (spec FleetSpec) WithDefaults() FleetSpec {
 		spec.Events[i] = spec.Events[i].withDefaults()
 	}
 	spec.API = spec.API.clone()
+	spec.Services = slices.Clone(spec.Services)
+	for i := range spec.Services {
+		spec.Services[i] = spec.Services[i].withDefaults(spec.HealthPort)
+	}
 	return spec
 }
 

@@ -67,8 +67,10 @@ func TestDemoFleet(t *testing.T) {
 		t.Fatal(err)
 	}
 	instances := s.Instances()
-	if got := len(instances); got != 60 {
-		t.Fatalf("demo fleet has %d instances, want 60", got)
+	// 60 web, worker and web-legacy hosts, and the 3 db hosts behind the
+	// demo's database service.
+	if got := len(instances); got != 63 {
+		t.Fatalf("demo fleet has %d instances, want 63", got)
 	}
 	perAZ := map[string]int{}
 	optedIn, legacy, names := 0, 0, map[string]bool{}
@@ -82,15 +84,15 @@ func TestDemoFleet(t *testing.T) {
 			legacy++
 		}
 	}
-	if optedIn != 48 || legacy != 12 {
-		t.Errorf("opted in %d, legacy web %d; want 48 and 12", optedIn, legacy)
+	if optedIn != 51 || legacy != 12 {
+		t.Errorf("opted in %d, legacy web %d; want 51 (web, worker, db) and 12", optedIn, legacy)
 	}
 	for _, az := range []string{"us-east-1a", "us-east-1b", "us-east-1c"} {
-		if perAZ[az] != 20 {
-			t.Errorf("%s has %d instances, want 20", az, perAZ[az])
+		if perAZ[az] != 21 {
+			t.Errorf("%s has %d instances, want 21", az, perAZ[az])
 		}
 	}
-	for _, name := range []string{"web-01", "web-36", "worker-12", "web-legacy-07"} {
+	for _, name := range []string{"web-01", "web-36", "worker-12", "web-legacy-07", "db-03"} {
 		if !names[name] {
 			t.Errorf("no instance named %s", name)
 		}

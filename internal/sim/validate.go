@@ -88,6 +88,7 @@ func (spec FleetSpec) problems() []problem {
 	for i, e := range spec.Events {
 		c.event(strictyaml.JoinIndex("events", i), e, spec, groupsOK)
 	}
+	c.services(spec, groupsOK)
 	c.api(spec.API)
 	return c.problems
 }

@@ -116,15 +116,15 @@ type ec2ErrorBody struct {
 	Message string `xml:"Message"`
 }
 
-// stsErrorResponse is the awsquery error envelope STS uses.
-type stsErrorResponse struct {
-	XMLName   xml.Name     `xml:"ErrorResponse"`
-	Xmlns     string       `xml:"xmlns,attr"`
-	Error     stsErrorBody `xml:"Error"`
-	RequestID string       `xml:"RequestId"`
+// queryErrorResponse is the awsquery error envelope STS and ELB use.
+type queryErrorResponse struct {
+	XMLName   xml.Name       `xml:"ErrorResponse"`
+	Xmlns     string         `xml:"xmlns,attr"`
+	Error     queryErrorBody `xml:"Error"`
+	RequestID string         `xml:"RequestId"`
 }
 
-type stsErrorBody struct {
+type queryErrorBody struct {
 	Type    string `xml:"Type"`
 	Code    string `xml:"Code"`
 	Message string `xml:"Message"`
@@ -132,14 +132,18 @@ type stsErrorBody struct {
 
 // errorEnvelope wraps e in the envelope of the protocol the action speaks.
 func errorEnvelope(proto protocol, e *apiError, requestID string) any {
-	if proto == protoSTS {
+	if proto == protoSTS || proto == protoELB {
 		kind := "Sender"
 		if e.Status >= 500 {
 			kind = "Receiver"
 		}
-		return stsErrorResponse{
-			Xmlns:     stsNamespace,
-			Error:     stsErrorBody{Type: kind, Code: e.Code, Message: e.Message},
+		ns := stsNamespace
+		if proto == protoELB {
+			ns = elbNamespace
+		}
+		return queryErrorResponse{
+			Xmlns:     ns,
+			Error:     queryErrorBody{Type: kind, Code: e.Code, Message: e.Message},
 			RequestID: requestID,
 		}
 	}

@@ -1,4 +1,5 @@
-// Package ec2api serves the EC2 Query API (and STS GetCallerIdentity) over
+// Package ec2api serves the EC2 Query API (and STS GetCallerIdentity, and
+// the ELBv2 calls that describe the fleet's services as target groups) over
 // a simulated fleet, in the wire format aws-sdk-go-v2, the AWS CLI and boto3
 // accept, so gameday's real EC2 client can be pointed at the simulator with
 // BaseEndpoint. Signatures are accepted unverified.
@@ -24,12 +25,14 @@ import (
 // maxBodyBytes bounds a request body; real EC2 requests are a few KiB.
 const maxBodyBytes = 1 << 20
 
-// API versions and XML namespaces of the two services served.
+// API versions and XML namespaces of the services served.
 const (
 	ec2Version   = "2016-11-15"
 	ec2Namespace = "http://ec2.amazonaws.com/doc/2016-11-15/"
 	stsVersion   = "2011-06-15"
 	stsNamespace = "https://sts.amazonaws.com/doc/2011-06-15/"
+	elbVersion   = "2015-12-01"
+	elbNamespace = "http://elasticloadbalancing.amazonaws.com/doc/2015-12-01/"
 )
 
 // protocol picks the error envelope of an action.
@@ -38,6 +41,7 @@ type protocol int
 const (
 	protoEC2 protocol = iota
 	protoSTS
+	protoELB
 )
 
 // call is one request being served; handlers fill ids and dryRun so that
@@ -61,14 +65,23 @@ type action struct {
 
 // service names the API an action belongs to, as AWS error messages do.
 func (a action) service() string {
-	if a.proto == protoSTS {
+	switch a.proto {
+	case protoSTS:
 		return "AWSSecurityTokenService"
+	case protoELB:
+		return "ElasticLoadBalancing"
 	}
 	return "AmazonEC2"
 }
 
-// lookupAction maps an Action parameter to its implementation.
-func lookupAction(name string) (action, bool) {
+// lookupAction maps an Action parameter to its implementation. ELBv2 calls
+// are told apart by their API version: the one endpoint serves several
+// services, and an action name alone need not say which.
+func lookupAction(name, version string) (action, bool) {
+	if version == elbVersion {
+		run, ok := elbActions()[name]
+		return action{elbVersion, protoELB, run}, ok
+	}
 	if name == "GetCallerIdentity" {
 		return action{stsVersion, protoSTS, (*handler).getCallerIdentity}, true
 	}
@@ -139,21 +152,30 @@ func (h *handler) serve(w http.ResponseWriter, r *http.Request, c *call) (any, *
 	if c.action == "" {
 		return nil, badRequest("MissingAction", "The request must contain the parameter Action")
 	}
-	act, ok := lookupAction(c.action)
+	act, ok := lookupAction(c.action, form.Get("Version"))
+	c.proto = act.proto // an unknown action is refused in its version's envelope
 	if !ok {
 		return nil, badRequest("InvalidAction", "The action %s is not valid for this web service.", c.action)
 	}
-	c.proto = act.proto
 	if v := form.Get("Version"); v != act.version {
 		return nil, badRequest("NoSuchVersion", "The requested version (%s) of service %s does not exist", v, act.service())
 	}
-	if region := signedRegion(r.Header.Get("Authorization")); act.proto == protoEC2 && region != "" && region != h.sim.Region() {
-		// A regional EC2 endpoint refuses a request signed for another
-		// region; answering it would show this fleet as that region's.
-		return nil, &apiError{Status: http.StatusUnauthorized, Code: "AuthFailure",
-			Message: fmt.Sprintf("Credential should be scoped to a valid region, not '%s'. This endpoint serves %s.", region, h.sim.Region())}
+	if region := signedRegion(r.Header.Get("Authorization")); act.proto != protoSTS && region != "" && region != h.sim.Region() {
+		// A regional endpoint refuses a request signed for another region;
+		// answering it would show this fleet as that region's.
+		return nil, errWrongRegion(act.proto, region, h.sim.Region())
 	}
 	return act.run(h, c)
+}
+
+// errWrongRegion is EC2's AuthFailure. Decision: for ELB, whose answer to
+// this is not recorded, the awsquery services' SignatureDoesNotMatch.
+func errWrongRegion(proto protocol, signed, served string) *apiError {
+	msg := fmt.Sprintf("Credential should be scoped to a valid region, not '%s'. This endpoint serves %s.", signed, served)
+	if proto == protoELB {
+		return &apiError{Status: http.StatusForbidden, Code: "SignatureDoesNotMatch", Message: msg}
+	}
+	return &apiError{Status: http.StatusUnauthorized, Code: "AuthFailure", Message: msg}
 }
 
 // signedRegion returns the region of a SigV4 credential scope

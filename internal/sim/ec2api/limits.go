@@ -94,7 +94,7 @@ func (q apiRequest) needs() []ratelimit.Need {
 
 // proto is the error envelope the call expects.
 func (q apiRequest) proto() protocol {
-	if act, ok := lookupAction(q.action); ok {
+	if act, ok := lookupAction(q.action, q.version); ok {
 		return act.proto
 	}
 	return protoEC2

@@ -15,9 +15,9 @@ func (s *Server) SetRateLimitClock(now func() time.Time) {
 	s.limits.setClock(now)
 }
 
-// WithRateLimits wraps next in the rate-limit middleware on the clock now,
-// for actions the handler does not serve yet: a throttled call never
-// reaches next, so classification can be tested over any handler.
+// WithRateLimits wraps next in the rate-limit middleware on the clock now:
+// a throttled call never reaches next, so classification and pricing can
+// be tested over any handler, such as a stub that needs no real instances.
 func WithRateLimits(next http.Handler, s *sim.Sim, now func() time.Time) http.Handler {
 	m := newRateLimits(next, s, zap.NewNop())
 	m.setClock(now)

@@ -19,9 +19,11 @@ import (
 )
 
 // stubAPI answers every call as a success of its Action and counts the
-// calls that reach it. StartInstances and CreateTags are not served by the
-// handler yet; a throttled call never reaches the handler, so the
-// middleware's pricing of them can be tested over this stub.
+// calls that reach it. A throttled call never reaches the handler, so the
+// middleware's pricing can be tested over this stub with ids that need not
+// exist (1,000 starts from a 15-instance fleet) and states that need not
+// allow the call; limits_start_test.go bursts StartInstances through the
+// real handler.
 type stubAPI struct{ calls atomic.Int64 }
 
 func (s *stubAPI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
