@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"strings"
 
 	"gameday/internal/strictyaml"
 )
@@ -59,28 +58,18 @@ func Parse(source string, data []byte) (*Scenario, error) {
 func unrelated(v *validator, decoding strictyaml.Errors) strictyaml.Errors {
 	var kept strictyaml.Errors
 	for _, e := range v.errs {
-		if !relatedTo(decoding, append([]string{e.Path}, v.judgedBy[e]...)) {
+		if !nearAny(decoding, append([]string{e.Path}, v.judgedBy[e]...)) {
 			kept = append(kept, e)
 		}
 	}
 	return kept
 }
 
-func relatedTo(decoding strictyaml.Errors, paths []string) bool {
+func nearAny(decoding strictyaml.Errors, paths []string) bool {
 	for _, p := range paths {
-		for _, d := range decoding {
-			if within(p, d.Path) || within(d.Path, p) {
-				return true
-			}
+		if decoding.Near(p) {
+			return true
 		}
 	}
 	return false
-}
-
-// within reports whether path is parent or lies under it.
-func within(path, parent string) bool {
-	if parent == "" || path == parent {
-		return true
-	}
-	return strings.HasPrefix(path, parent+".") || strings.HasPrefix(path, parent+"[")
 }

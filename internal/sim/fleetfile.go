@@ -6,7 +6,6 @@ import (
 	"io"
 	"os"
 	"slices"
-	"strings"
 	"time"
 
 	"gameday/internal/strictyaml"
@@ -62,7 +61,7 @@ func ParseFleet(source string, data []byte) (FleetSpec, error) {
 	missing := required(spec, pos.Has)
 	errs := slices.Clone(decoding)
 	for _, p := range append(missing, spec.problems()...) {
-		if !decodeFailedNear(decoding, p.path) && !reported(missing, p) {
+		if !decoding.Near(p.path) && !reported(missing, p) {
 			errs = append(errs, place(pos, p))
 		}
 	}
@@ -171,24 +170,4 @@ func place(pos strictyaml.Positions, p problem) *strictyaml.Error {
 		return pos.NewError(p.path, p.msg, p.hint)
 	}
 	return pos.NewValueError(p.path, p.msg, p.hint)
-}
-
-// decodeFailedNear reports whether a decode error sits at path, above it or
-// below it: a range that failed to decode is zero, and "max < min" about it
-// would only repeat the problem. A document-level error silences all.
-func decodeFailedNear(decoding strictyaml.Errors, path string) bool {
-	for _, d := range decoding {
-		if within(path, d.Path) || within(d.Path, path) {
-			return true
-		}
-	}
-	return false
-}
-
-// within reports whether path is parent or lies under it.
-func within(path, parent string) bool {
-	if parent == "" || path == parent {
-		return true
-	}
-	return strings.HasPrefix(path, parent+".") || strings.HasPrefix(path, parent+"[")
 }

@@ -129,3 +129,25 @@ func (es Errors) dedupe() Errors {
 	}
 	return out
 }
+
+// Near reports whether a problem sits at path, above it or below it. A
+// check judged from a setting that failed to decode would only repeat that
+// failure ("must be at least 1" about a count that is not a number), so
+// validators drop such findings. A problem of the whole document is near
+// every path.
+func (es Errors) Near(path string) bool {
+	for _, e := range es {
+		if within(path, e.Path) || within(e.Path, path) {
+			return true
+		}
+	}
+	return false
+}
+
+// within reports whether path is parent or lies under it.
+func within(path, parent string) bool {
+	if parent == "" || path == parent {
+		return true
+	}
+	return strings.HasPrefix(path, parent+".") || strings.HasPrefix(path, parent+"[")
+}

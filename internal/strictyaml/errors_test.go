@@ -219,3 +219,18 @@ func TestErrorsErrAndUnwrap(t *testing.T) {
 		t.Errorf("errors.As found %v, want the first *Error", got)
 	}
 }
+
+func TestErrorsNear(t *testing.T) {
+	es := Errors{{Path: "waves.count"}, {Path: "target.tags.app"}}
+	for path, want := range map[string]bool{
+		"waves.count": true, "waves": true, "target.tags.app": true, "target": true,
+		"waves.interval": false, "target.tags.env": false, "wave": false, "phases[0].waves.count": false,
+	} {
+		if got := es.Near(path); got != want {
+			t.Errorf("Near(%q) = %v, want %v", path, got, want)
+		}
+	}
+	if !(Errors{{Path: ""}}).Near("anything.at.all") {
+		t.Error("a problem of the whole document must be near every path")
+	}
+}
