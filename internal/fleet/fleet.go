@@ -7,6 +7,7 @@ package fleet
 import (
 	"context"
 	"sort"
+	"strconv"
 	"time"
 )
 
@@ -65,6 +66,58 @@ type Provider interface {
 	// Reboot asks for an OS reboot of every instance in ids.
 	Reboot(ctx context.Context, ids []string) error
 }
+
+// Action names a mutating call, for DryRun checks, journals and logs.
+type Action string
+
+// The mutating calls gameday makes. There is no terminate.
+const (
+	ActionReboot = Action("RebootInstances")
+	ActionStop   = Action("StopInstances")
+	ActionStart  = Action("StartInstances")
+	ActionTag    = Action("CreateTags")
+	ActionUntag  = Action("DeleteTags")
+)
+
+// Operator is a Provider that can do everything a game day needs: stop and
+// start as well as reboot, read back the state of given instances, mark
+// them with tags, and check permissions with DryRun.
+//
+// Mutating methods never re-send a call whose outcome is unknown (a reset
+// connection, a timeout): an instance must not be acted on twice. They
+// retry only what the service says it did not do (throttling). An unknown
+// outcome is reported as an *UncertainError; the caller reads the state
+// back with Describe to learn what happened.
+type Operator interface {
+	Provider
+	// Describe returns the current state of ids; instances that no longer
+	// exist are absent from the result.
+	Describe(ctx context.Context, ids []string) ([]Instance, error)
+	// Stop stops ids; force skips the clean OS shutdown (a power cut).
+	Stop(ctx context.Context, ids []string, force bool) error
+	// Start starts ids.
+	Start(ctx context.Context, ids []string) error
+	// Tag sets tags on ids; Untag removes the tag keys from ids.
+	Tag(ctx context.Context, ids []string, tags map[string]string) error
+	Untag(ctx context.Context, ids []string, keys []string) error
+	// DryRun asks whether action on ids would be allowed: nil when it
+	// would, else the service's refusal (e.g. UnauthorizedOperation).
+	DryRun(ctx context.Context, action Action, ids []string) error
+}
+
+// UncertainError says a mutating call may or may not have acted on IDs:
+// the request went out and no answer came back.
+type UncertainError struct {
+	Action Action
+	IDs    []string
+	Err    error
+}
+
+func (e *UncertainError) Error() string {
+	return string(e.Action) + " on " + strconv.Itoa(len(e.IDs)) + " instances: outcome unknown: " + e.Err.Error()
+}
+
+func (e *UncertainError) Unwrap() error { return e.Err }
 
 // SortByID sorts instances in place by instance ID, the canonical order that
 // keeps planning deterministic whatever order an API returned.
