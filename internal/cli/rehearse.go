@@ -82,19 +82,25 @@ func (a *app) rehearse(ctx context.Context, r rehearsal) error {
 	return &exitError{code: exitCode(err), err: err}
 }
 
-// connect builds the provider of one region and asks STS who it acts as.
+// connect builds the provider of one region and asks STS who it acts as
+// (with --role-arn, the role: its AssumeRole happens here, so a refused
+// role fails before anything else). The provider paces its calls on a
+// limiter of its own: each command connects once per region.
 func (a *app) connect(ctx context.Context, session ec2.Session) (*ec2.Provider, ec2.Identity, error) {
+	if err := session.Validate(); err != nil {
+		return nil, ec2.Identity{}, usageError("%v", err)
+	}
 	cfg, err := ec2.LoadConfig(ctx, session)
 	if err != nil {
 		return nil, ec2.Identity{}, &exitError{code: ExitInfrastructure, err: err}
 	}
-	provider := ec2.New(cfg, ec2.Options{Logger: a.log.Named("ec2")})
+	provider := ec2.New(cfg, ec2.Options{Logger: a.log.Named("ec2"), BatchSize: session.BatchSize})
 	identity, err := provider.CallerIdentity(ctx)
 	if err != nil {
 		return nil, ec2.Identity{}, err
 	}
 	a.log.Info("acting as", zap.String("account", identity.Account), zap.String("arn", identity.ARN),
-		zap.String("region", session.Region))
+		zap.String("region", session.Region), zap.Bool("assumed_role", session.RoleARN != ""))
 	return provider, identity, nil
 }
 

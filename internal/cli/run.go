@@ -6,6 +6,9 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"regexp"
+	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -67,14 +70,70 @@ func (a *app) runRun(ctx context.Context, opts *runOptions) error {
 	return a.rehearse(ctx, r)
 }
 
-// addSessionFlags adds the flags that say where EC2 is, as whom, and the
-// seed: the same for every verb that reads or acts on a fleet.
+// addSessionFlags adds the flags that say where EC2 is, as whom, how calls
+// are batched, and the seed: the same for every verb that reads or acts on
+// a fleet.
 func addSessionFlags(f *pflag.FlagSet, session *ec2.Session, seed *seedFlag) {
-	f.StringVar(&session.EndpointURL, "endpoint-url", "", "send EC2 and STS calls here instead of AWS (e.g. a gameday simulator)")
+	f.StringVar(&session.EndpointURL, "endpoint-url", "", "send EC2 and STS calls here instead of AWS (e.g. a gameday simulator), for every region without --endpoint-url-for")
+	f.Var((*endpointsFlag)(&session.EndpointURLs), "endpoint-url-for", "REGION=URL: send that region's EC2 and STS calls to URL (repeatable; e.g. one simulator per region)")
 	f.StringVar(&session.Region, "region", "", "AWS region (default: the scenario's target.region, then AWS_REGION)")
 	f.StringVar(&session.Profile, "profile", "", "shared config profile for credentials (default: the standard chain)")
+	f.StringVar(&session.RoleARN, "role-arn", "", "assume this IAM role (STS AssumeRole, session gameday-<user>) and act as it")
+	session.BatchSize = ec2.DefaultBatchSize
+	f.Var((*batchSizeFlag)(&session.BatchSize), "batch-size", fmt.Sprintf("instance ids per mutating EC2 call (1 to %d)", ec2.MaxBatchSize))
 	f.Var(seed, "seed", "seed for every random choice (default: the scenario's seed, else random and printed)")
 }
+
+// batchSizeFlag is an --batch-size of 1 to ec2.MaxBatchSize.
+type batchSizeFlag int
+
+func (b *batchSizeFlag) String() string { return strconv.Itoa(int(*b)) }
+
+func (b *batchSizeFlag) Set(v string) error {
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 1 || n > ec2.MaxBatchSize {
+		return fmt.Errorf("want a whole number from 1 to %d", ec2.MaxBatchSize)
+	}
+	*b = batchSizeFlag(n)
+	return nil
+}
+
+func (b *batchSizeFlag) Type() string { return "int" }
+
+// endpointsFlag is a repeatable REGION=URL flag.
+type endpointsFlag map[string]string
+
+func (e *endpointsFlag) String() string {
+	pairs := make([]string, 0, len(*e))
+	for region, url := range *e {
+		pairs = append(pairs, region+"="+url)
+	}
+	sort.Strings(pairs)
+	return strings.Join(pairs, ",")
+}
+
+func (e *endpointsFlag) Set(v string) error {
+	region, url, ok := strings.Cut(v, "=")
+	if !ok || !regionName.MatchString(region) {
+		return fmt.Errorf("want REGION=URL, e.g. eu-west-1=http://127.0.0.1:4567")
+	}
+	if err := (ec2.Session{EndpointURLs: map[string]string{region: url}}).Validate(); err != nil {
+		return err
+	}
+	if _, seen := (*e)[region]; seen {
+		return fmt.Errorf("region %s given twice", region)
+	}
+	if *e == nil {
+		*e = map[string]string{}
+	}
+	(*e)[region] = url
+	return nil
+}
+
+func (e *endpointsFlag) Type() string { return "REGION=URL" }
+
+// regionName is the shape of an AWS region: eu-west-1, us-gov-east-1.
+var regionName = regexp.MustCompile(`^[a-z]{2}(-[a-z]+)+-\d+$`)
 
 // loadScenario loads a file and prints every problem in it on failure.
 func (a *app) loadScenario(path string) (*scenario.Scenario, error) {

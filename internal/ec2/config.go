@@ -6,6 +6,7 @@ import (
 	"net"
 	"net/url"
 	"os"
+	"regexp"
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -17,6 +18,11 @@ import (
 // It is deliberately recognisable so nobody mistakes it for a real key.
 const SimulatorAccessKeyID = "GAMEDAYSIMULATOR"
 
+// MaxBatchSize bounds Session.BatchSize. EC2 documents no cap on the ids of
+// a Reboot, Stop or Start call, but caps TerminateInstances and CreateTags
+// at 1000; a larger call would also outrun a resource bucket's burst.
+const MaxBatchSize = 1000
+
 // Session describes where API calls go and as whom.
 type Session struct {
 	// Region is the AWS region; required.
@@ -27,12 +33,53 @@ type Session struct {
 	// Empty means the environment (AWS_ENDPOINT_URL_EC2, AWS_ENDPOINT_URL)
 	// or AWS itself.
 	EndpointURL string
+	// EndpointURLs overrides EndpointURL per region, for a run across
+	// regions served by different endpoints (two simulators, say).
+	EndpointURLs map[string]string
+	// RoleARN, when set, is assumed through STS AssumeRole with the base
+	// credentials, and every call is made as that role.
+	RoleARN string
+	// BatchSize is how many instance ids go in one mutating call; 0 means
+	// DefaultBatchSize.
+	BatchSize int
 }
 
-// ResolveEndpoint returns the endpoint to use: the explicit one, or the
-// standard environment variables the Go SDK would honour anyway. Reading them
-// here keeps one place deciding whether credentials may be real.
+// roleARNPattern is an IAM role ARN: arn:PARTITION:iam::ACCOUNT:role/[PATH/]NAME.
+var roleARNPattern = regexp.MustCompile(`^arn:aws[a-z-]*:iam::\d{12}:role/[\w+=,.@/-]+$`)
+
+// Validate checks the fields a flag could get wrong, before any call.
+func (s Session) Validate() error {
+	if s.BatchSize < 0 || s.BatchSize > MaxBatchSize {
+		return fmt.Errorf("batch size %d: want 1 to %d instance ids per call", s.BatchSize, MaxBatchSize)
+	}
+	if s.RoleARN != "" && !roleARNPattern.MatchString(s.RoleARN) {
+		return fmt.Errorf("role ARN %q: want arn:aws:iam::ACCOUNT:role/NAME", s.RoleARN)
+	}
+	for region, endpoint := range s.EndpointURLs {
+		if err := checkEndpoint(endpoint); err != nil {
+			return fmt.Errorf("endpoint for %s: %w", region, err)
+		}
+	}
+	return nil
+}
+
+// checkEndpoint accepts an absolute http or https URL with a host.
+func checkEndpoint(raw string) error {
+	u, err := url.ParseRequestURI(raw)
+	if err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https") {
+		return fmt.Errorf("%q is not an http(s) URL", raw)
+	}
+	return nil
+}
+
+// ResolveEndpoint returns the endpoint to use: the region's own, the
+// explicit default, or the standard environment variables the Go SDK would
+// honour anyway. Reading them here keeps one place deciding whether
+// credentials may be real.
 func (s Session) ResolveEndpoint() string {
+	if v := s.EndpointURLs[s.Region]; v != "" {
+		return v
+	}
 	if s.EndpointURL != "" {
 		return s.EndpointURL
 	}
@@ -63,9 +110,20 @@ func IsLoopbackEndpoint(raw string) bool {
 // shared config, so a user's real keys never sign a request to a local
 // process and nothing probes the instance metadata service. Any other
 // endpoint uses the default credential chain (environment, profiles, SSO).
+// With a RoleARN those credentials (dummy or real) only sign the AssumeRole
+// call, and the role's temporary credentials sign everything else.
 func LoadConfig(ctx context.Context, s Session) (aws.Config, error) {
+	return loadConfig(ctx, s, NewHTTPClient())
+}
+
+// loadConfig is LoadConfig with every request, AssumeRole's included,
+// sent through client.
+func loadConfig(ctx context.Context, s Session, client aws.HTTPClient) (aws.Config, error) {
 	if s.Region == "" {
 		return aws.Config{}, fmt.Errorf("ec2: no region: set target.region in the scenario, --region, or AWS_REGION")
+	}
+	if err := s.Validate(); err != nil {
+		return aws.Config{}, fmt.Errorf("ec2: %w", err)
 	}
 	endpoint := s.ResolveEndpoint()
 	if endpoint != "" {
@@ -73,15 +131,27 @@ func LoadConfig(ctx context.Context, s Session) (aws.Config, error) {
 			return aws.Config{}, fmt.Errorf("ec2: endpoint %q is not a URL: %w", endpoint, err)
 		}
 	}
+	cfg, err := baseConfig(ctx, s, endpoint, client)
+	if err != nil {
+		return aws.Config{}, err
+	}
+	if s.RoleARN != "" {
+		cfg.Credentials = assumeRoleCredentials(cfg, s.RoleARN)
+	}
+	return cfg, nil
+}
+
+// baseConfig is the configuration before any role is assumed.
+func baseConfig(ctx context.Context, s Session, endpoint string, client aws.HTTPClient) (aws.Config, error) {
 	if IsLoopbackEndpoint(endpoint) {
 		return aws.Config{
 			Region:       s.Region,
 			Credentials:  credentials.NewStaticCredentialsProvider(SimulatorAccessKeyID, "simulator-secret", ""),
 			BaseEndpoint: aws.String(endpoint),
-			HTTPClient:   NewHTTPClient(),
+			HTTPClient:   client,
 		}, nil
 	}
-	opts := []func(*config.LoadOptions) error{config.WithRegion(s.Region), config.WithHTTPClient(NewHTTPClient())}
+	opts := []func(*config.LoadOptions) error{config.WithRegion(s.Region), config.WithHTTPClient(client)}
 	if s.Profile != "" {
 		opts = append(opts, config.WithSharedConfigProfile(s.Profile))
 	}

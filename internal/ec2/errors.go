@@ -45,6 +45,10 @@ func classify(op, action string, err error) error {
 	if err == nil {
 		return nil
 	}
+	if failedToAssumeRole(err) {
+		// The call never went out: its credentials could not be obtained.
+		op, action = op+", assuming the role", "sts:AssumeRole"
+	}
 	e := &APIError{Op: op, Action: action, Err: err, Message: err.Error()}
 	var apiErr smithy.APIError
 	if errors.As(err, &apiErr) {
@@ -60,9 +64,24 @@ func classify(op, action string, err error) error {
 	return e
 }
 
+// failedToAssumeRole reports whether err comes from the STS AssumeRole call
+// that fetches a role's credentials (--role-arn), somewhere in its chain.
+func failedToAssumeRole(err error) bool {
+	for ; err != nil; err = errors.Unwrap(err) {
+		if op, ok := err.(*smithy.OperationError); ok && op.OperationName == "AssumeRole" {
+			return true
+		}
+	}
+	return false
+}
+
 func hintForCode(code, action string) string {
 	switch code {
-	case "UnauthorizedOperation", "AccessDenied", "AccessDeniedException":
+	case "AccessDenied", "AccessDeniedException", "UnauthorizedOperation":
+		if action == "sts:AssumeRole" {
+			return "the base credentials may not assume the role: allow sts:AssumeRole on it in their IAM policy, " +
+				"trust them in the role's trust policy, and check the role is in the intended account"
+		}
 		return fmt.Sprintf("the caller lacks the IAM permission %s; grant it to the role or user gameday runs as", action)
 	case "AuthFailure", "InvalidClientTokenId", "SignatureDoesNotMatch", "UnrecognizedClientException":
 		return "AWS rejected the credentials; check AWS_PROFILE / --profile and that the keys belong to this account"

@@ -1,12 +1,15 @@
-// Package ec2 implements fleet.Provider over aws-sdk-go-v2: filtered,
-// paginated DescribeInstances, batched mutating calls, and AWS errors
-// classified once with a hint for the operator.
+// Package ec2 implements fleet.Operator over aws-sdk-go-v2: filtered,
+// paginated DescribeInstances, batched mutating calls paced by a
+// client-side copy of EC2's token buckets, retries only where a call
+// cannot act twice, and AWS errors classified once with a hint for the
+// operator.
 package ec2
 
 import (
 	"context"
 	"fmt"
 	"sort"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	ec2sdk "github.com/aws/aws-sdk-go-v2/service/ec2"
@@ -15,6 +18,7 @@ import (
 	"go.uber.org/zap"
 
 	"gameday/internal/fleet"
+	"gameday/internal/ratelimit"
 )
 
 // EC2API lists the SDK methods the provider uses; the SDK's paginators
@@ -22,6 +26,10 @@ import (
 type EC2API interface {
 	DescribeInstances(ctx context.Context, in *ec2sdk.DescribeInstancesInput, opts ...func(*ec2sdk.Options)) (*ec2sdk.DescribeInstancesOutput, error)
 	RebootInstances(ctx context.Context, in *ec2sdk.RebootInstancesInput, opts ...func(*ec2sdk.Options)) (*ec2sdk.RebootInstancesOutput, error)
+	StopInstances(ctx context.Context, in *ec2sdk.StopInstancesInput, opts ...func(*ec2sdk.Options)) (*ec2sdk.StopInstancesOutput, error)
+	StartInstances(ctx context.Context, in *ec2sdk.StartInstancesInput, opts ...func(*ec2sdk.Options)) (*ec2sdk.StartInstancesOutput, error)
+	CreateTags(ctx context.Context, in *ec2sdk.CreateTagsInput, opts ...func(*ec2sdk.Options)) (*ec2sdk.CreateTagsOutput, error)
+	DeleteTags(ctx context.Context, in *ec2sdk.DeleteTagsInput, opts ...func(*ec2sdk.Options)) (*ec2sdk.DeleteTagsOutput, error)
 }
 
 // STSAPI lists the STS methods the provider uses.
@@ -31,28 +39,80 @@ type STSAPI interface {
 
 // Defaults for Options.
 const (
-	DefaultPageSize  = 1000
-	DefaultBatchSize = 100
+	DefaultPageSize       = 1000
+	DefaultBatchSize      = 100
+	DefaultTagBatchSize   = 1000
+	DefaultMaxAttempts    = 5
+	DefaultRetryBaseDelay = 250 * time.Millisecond
+	DefaultRetryMaxDelay  = 10 * time.Second
 )
+
+// maxTagBatch is EC2's cap on the resources of one CreateTags/DeleteTags.
+const maxTagBatch = 1000
 
 // Options tunes the provider.
 type Options struct {
 	// PageSize is DescribeInstances MaxResults (5..1000).
 	PageSize int32
-	// BatchSize is how many instance ids go in one mutating call.
+	// BatchSize is how many instance ids go in one RebootInstances,
+	// StopInstances or StartInstances call (and its DryRun).
 	BatchSize int
-	Logger    *zap.Logger
+	// TagBatchSize is how many ids go in one CreateTags or DeleteTags
+	// call, at most 1000.
+	TagBatchSize int
+	// Limiter paces every EC2 call. Providers of the same account and
+	// region should share one, as they share EC2's buckets; nil gives the
+	// provider a limiter of its own, with full buckets.
+	Limiter *ratelimit.Limiter
+	// MaxAttempts bounds the calls made for one batch when the service
+	// says it did not act (throttling, 503 Unavailable).
+	MaxAttempts int
+	// RetryBaseDelay and RetryMaxDelay shape the backoff between them.
+	RetryBaseDelay time.Duration
+	RetryMaxDelay  time.Duration
+	Logger         *zap.Logger
 }
 
-// Provider is a fleet.Provider backed by the EC2 API of one region.
+func (o Options) withDefaults() Options {
+	if o.PageSize == 0 {
+		o.PageSize = DefaultPageSize
+	}
+	if o.BatchSize <= 0 {
+		o.BatchSize = DefaultBatchSize
+	}
+	if o.TagBatchSize <= 0 || o.TagBatchSize > maxTagBatch {
+		o.TagBatchSize = DefaultTagBatchSize
+	}
+	if o.MaxAttempts <= 0 {
+		o.MaxAttempts = DefaultMaxAttempts
+	}
+	if o.RetryBaseDelay <= 0 {
+		o.RetryBaseDelay = DefaultRetryBaseDelay
+	}
+	if o.RetryMaxDelay <= 0 {
+		o.RetryMaxDelay = DefaultRetryMaxDelay
+	}
+	if o.Logger == nil {
+		o.Logger = zap.NewNop()
+	}
+	return o
+}
+
+// Provider is a fleet.Operator backed by the EC2 API of one region. It is
+// safe for concurrent use.
 type Provider struct {
-	ec2    EC2API
-	sts    STSAPI
-	region string
-	opts   Options
+	ec2     EC2API
+	sts     STSAPI
+	region  string
+	opts    Options
+	limiter *ratelimit.Limiter
+	log     *zap.Logger
 }
 
-var _ fleet.Provider = (*Provider)(nil)
+var (
+	_ fleet.Provider = (*Provider)(nil)
+	_ fleet.Operator = (*Provider)(nil)
+)
 
 // New builds a provider from an SDK configuration (see LoadConfig).
 func New(cfg aws.Config, opts Options) *Provider {
@@ -61,16 +121,13 @@ func New(cfg aws.Config, opts Options) *Provider {
 
 // NewWithClients builds a provider over explicit clients.
 func NewWithClients(ec2Client EC2API, stsClient STSAPI, region string, opts Options) *Provider {
-	if opts.PageSize == 0 {
-		opts.PageSize = DefaultPageSize
+	opts = opts.withDefaults()
+	limiter := opts.Limiter
+	if limiter == nil {
+		limiter = ratelimit.NewLimiter()
 	}
-	if opts.BatchSize <= 0 {
-		opts.BatchSize = DefaultBatchSize
-	}
-	if opts.Logger == nil {
-		opts.Logger = zap.NewNop()
-	}
-	return &Provider{ec2: ec2Client, sts: stsClient, region: region, opts: opts}
+	return &Provider{ec2: ec2Client, sts: stsClient, region: region, opts: opts, limiter: limiter,
+		log: opts.Logger.With(zap.String("region", region))}
 }
 
 // Identity is who the credentials belong to.
@@ -80,6 +137,7 @@ type Identity struct {
 }
 
 // CallerIdentity asks STS which account and principal the calls run as.
+// STS is not paced: it is not an EC2 bucket, and a run asks it once.
 func (p *Provider) CallerIdentity(ctx context.Context) (Identity, error) {
 	out, err := p.sts.GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
 	if err != nil {
@@ -90,40 +148,59 @@ func (p *Provider) CallerIdentity(ctx context.Context) (Identity, error) {
 
 // List returns the instances matching target, through server-side filters
 // and pagination only: an unfiltered, unpaginated Describe is the first thing
-// EC2 throttles.
+// EC2 throttles. Every page is paced.
 func (p *Provider) List(ctx context.Context, target fleet.Target) ([]fleet.Instance, error) {
-	in := &ec2sdk.DescribeInstancesInput{Filters: filtersFor(target), MaxResults: aws.Int32(p.opts.PageSize)}
-	pages := ec2sdk.NewDescribeInstancesPaginator(p.ec2, in)
+	out, err := p.describePages(ctx, filtersFor(target), "describe instances")
+	if err != nil {
+		return nil, err
+	}
+	fleet.SortByID(out)
+	return out, nil
+}
+
+// maxIDsPerDescribe is how many ids one DescribeInstances names. EC2 caps
+// the filter values of a call at 200 (FilterLimitExceeded beyond), and ids
+// go in the instance-id filter, not InstanceIds, so that MaxResults stays
+// legal and a vanished id is no error.
+const maxIDsPerDescribe = 200
+
+// Describe returns the current state of ids, sorted by ID; ids that no
+// longer exist (or never did) are absent. Calls of 200 ids each, paginated.
+func (p *Provider) Describe(ctx context.Context, ids []string) ([]fleet.Instance, error) {
+	ids = fleet.UniqueIDs(ids)
+	var out []fleet.Instance
+	for i, part := range chunk(ids, maxIDsPerDescribe) {
+		filter := []types.Filter{{Name: aws.String("instance-id"), Values: part}}
+		what := fmt.Sprintf("describe %d instances (call %d of %d)", len(part), i+1, (len(ids)+maxIDsPerDescribe-1)/maxIDsPerDescribe)
+		found, err := p.describePages(ctx, filter, what)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, found...)
+	}
+	fleet.SortByID(out)
+	return out, nil
+}
+
+// describePages follows every page of a filtered DescribeInstances. Reads
+// keep the SDK's standard retries: re-sending a read acts on nothing.
+func (p *Provider) describePages(ctx context.Context, filters []types.Filter, what string) ([]fleet.Instance, error) {
+	in := &ec2sdk.DescribeInstancesInput{Filters: filters, MaxResults: aws.Int32(p.opts.PageSize)}
+	pages := ec2sdk.NewDescribeInstancesPaginator(pacedDescriber{p}, in)
 	var out []fleet.Instance
 	for calls := 1; pages.HasMorePages(); calls++ {
 		page, err := pages.NextPage(ctx)
 		if err != nil {
-			return nil, classify(fmt.Sprintf("describe instances (page %d)", calls), "ec2:DescribeInstances", err)
+			return nil, classify(fmt.Sprintf("%s in %s (page %d)", what, p.region, calls), "ec2:DescribeInstances", err)
 		}
 		for _, r := range page.Reservations {
 			for _, inst := range r.Instances {
 				out = append(out, fromSDK(inst, p.region))
 			}
 		}
-		p.opts.Logger.Debug("describe instances page", zap.Int("page", calls), zap.Int("instances_so_far", len(out)))
+		p.log.Debug("describe instances page", zap.Int("page", calls), zap.Int("instances_so_far", len(out)))
 	}
-	fleet.SortByID(out)
 	return out, nil
-}
-
-// Reboot reboots ids in batches of Options.BatchSize. On a failed batch it
-// stops and reports how many instances were already asked to reboot.
-func (p *Provider) Reboot(ctx context.Context, ids []string) error {
-	for start := 0; start < len(ids); start += p.opts.BatchSize {
-		batch := ids[start:min(start+p.opts.BatchSize, len(ids))]
-		_, err := p.ec2.RebootInstances(ctx, &ec2sdk.RebootInstancesInput{InstanceIds: batch})
-		if err != nil {
-			op := fmt.Sprintf("reboot %d instances (%d of %d already requested)", len(batch), start, len(ids))
-			return classify(op, "ec2:RebootInstances", err)
-		}
-		p.opts.Logger.Debug("reboot requested", zap.Strings("instance_ids", batch))
-	}
-	return nil
 }
 
 // filtersFor turns a target into DescribeInstances filters. Map iteration is

@@ -1,8 +1,8 @@
-// Package ec2api serves the EC2 Query API (and STS GetCallerIdentity, and
-// the ELBv2 calls that describe the fleet's services as target groups) over
-// a simulated fleet, in the wire format aws-sdk-go-v2, the AWS CLI and boto3
-// accept, so gameday's real EC2 client can be pointed at the simulator with
-// BaseEndpoint. Signatures are accepted unverified.
+// Package ec2api serves the EC2 Query API (and STS GetCallerIdentity and
+// AssumeRole, and the ELBv2 calls that describe the fleet's services as
+// target groups) over a simulated fleet, in the wire format aws-sdk-go-v2,
+// the AWS CLI and boto3 accept, so gameday's real EC2 client can be pointed
+// at the simulator with BaseEndpoint. Signatures are accepted unverified.
 package ec2api
 
 import (
@@ -53,6 +53,9 @@ type call struct {
 	requestID string
 	ids       []string
 	dryRun    bool
+	// authorization is the request's Authorization header, for STS to
+	// tell who signed it; it is never logged.
+	authorization string
 }
 
 type actionFunc func(h *handler, c *call) (any, *apiError)
@@ -82,8 +85,8 @@ func lookupAction(name, version string) (action, bool) {
 		run, ok := elbActions()[name]
 		return action{elbVersion, protoELB, run}, ok
 	}
-	if name == "GetCallerIdentity" {
-		return action{stsVersion, protoSTS, (*handler).getCallerIdentity}, true
+	if run, ok := stsActions()[name]; ok {
+		return action{stsVersion, protoSTS, run}, true
 	}
 	run, ok := ec2Actions()[name]
 	return action{ec2Version, protoEC2, run}, ok
@@ -104,8 +107,9 @@ func ec2Actions() map[string]actionFunc {
 }
 
 type handler struct {
-	sim *sim.Sim
-	log *zap.Logger
+	sim   *sim.Sim
+	log   *zap.Logger
+	roles *roleSessions // credentials STS AssumeRole issued
 }
 
 // NewHandler returns the API handler for s. A nil logger logs nothing.
@@ -113,7 +117,7 @@ func NewHandler(s *sim.Sim, logger *zap.Logger) http.Handler {
 	if logger == nil {
 		logger = zap.NewNop()
 	}
-	return &handler{sim: s, log: logger.Named("ec2api")}
+	return &handler{sim: s, log: logger.Named("ec2api"), roles: newRoleSessions()}
 }
 
 // ServeHTTP serves one API call. The audit record is written before the
@@ -148,6 +152,7 @@ func (h *handler) serve(w http.ResponseWriter, r *http.Request, c *call) (any, *
 		return nil, apiErr
 	}
 	c.form = form
+	c.authorization = r.Header.Get("Authorization")
 	c.action = form.Get("Action")
 	if c.action == "" {
 		return nil, badRequest("MissingAction", "The request must contain the parameter Action")
