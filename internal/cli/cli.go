@@ -135,6 +135,8 @@ Exit codes: 0 objectives met, 1 objectives missed, 2 invalid input or usage,
 		a.newValidateCmd(),
 		a.newSchemaCmd(),
 		a.newSimCmd(),
+		a.newRunsCmd(),
+		a.newRecoverCmd(),
 		a.newVersionCmd(),
 	)
 	return root
