@@ -158,6 +158,18 @@ func TestRunAgainstASeparatelyStartedSimulator(t *testing.T) {
 	}
 }
 
+// waitFor polls cond until it holds, for at most 30 s.
+func waitFor(t *testing.T, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatal("condition not met within 30s")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
 // onlyReport reads the report of the one run under runs.
 func onlyReport(t *testing.T, runs string) *report.Report {
 	t.Helper()
@@ -213,6 +225,9 @@ func TestFirstInterruptStopsLaunchingWavesAndExitsThree(t *testing.T) {
 	for lines.Scan() {
 		out.WriteString(lines.Text() + "\n")
 		if strings.HasPrefix(lines.Text(), "wave 1/3: rebooting") {
+			// Interrupt once the first wave's reboot has reached the
+			// simulator: the run must then launch nothing more.
+			waitFor(t, func() bool { return len(rebootedIDs(t, audit)) > 0 })
 			if err := cmd.Process.Signal(os.Interrupt); err != nil {
 				t.Fatal(err)
 			}

@@ -12,7 +12,7 @@ import (
 
 func TestConfirmRefusesWithoutATerminal(t *testing.T) {
 	a := &app{in: strings.NewReader("demo\n"), out: &bytes.Buffer{}}
-	r := rehearsal{scenario: &scenario.Scenario{Name: "demo"}, session: ec2.Session{Region: "eu-west-1"}, account: "111122223333"}
+	r := rehearsal{scenario: &scenario.Scenario{Name: "demo"}, session: ec2.Session{}, regions: []string{"eu-west-1"}, account: "111122223333"}
 	err := a.confirmByName(r, 12)
 	var ee *exitError
 	if !errors.As(err, &ee) || ee.code != ExitInvalid || !strings.Contains(err.Error(), "--yes") ||

@@ -70,12 +70,12 @@ func (a *app) runDemo(ctx context.Context, opts *demoOptions) error {
 	instances := s.Instances()
 	fmt.Fprintf(a.out, "simulated fleet: %d instances in %s (%s), EC2 API at %s\n",
 		len(instances), spec.Region, azList(instances), srv.URL())
-	region, err := resolveRegion("", scn)
+	regions, err := planRegions("", scn)
 	if err != nil {
 		return err
 	}
 	return a.rehearse(ctx, rehearsal{
-		scenario: scn, session: ec2.Session{Region: region, EndpointURL: srv.URL()},
+		scenario: scn, session: ec2.Session{EndpointURL: srv.URL()}, regions: regions,
 		seed: opts.seed, runsDir: opts.runsDir, loopback: true,
 	})
 }

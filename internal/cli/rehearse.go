@@ -10,10 +10,12 @@ import (
 	"strconv"
 	"strings"
 	"syscall"
+	"time"
 
 	"go.uber.org/zap"
 
 	"gameday/internal/ec2"
+	"gameday/internal/fleet"
 	"gameday/internal/plan"
 	"gameday/internal/report"
 	"gameday/internal/runner"
@@ -23,18 +25,26 @@ import (
 // rehearsal is one scenario run, as `run` and `demo` both set it up.
 type rehearsal struct {
 	scenario *scenario.Scenario
-	session  ec2.Session
-	seed     seedFlag
-	runsDir  string
-	// loopback: the endpoint is a local simulator; probes stay on loopback.
+	// session is the template of every region's session.
+	session ec2.Session
+	// regions the run reads and acts in, the default region first.
+	regions []string
+	seed    seedFlag
+	runsDir string
+	// loopback: every endpoint is a local simulator; probes stay on loopback.
 	loopback bool
+	dryRun   bool
+	force    bool
+	// stateTimeout and pollInterval bound and pace waits for states.
+	stateTimeout time.Duration
+	pollInterval time.Duration
 	// confirm, when set, is asked before the first mutation.
 	confirm func(r rehearsal, selected int) error
 	account string
 }
 
 func (r rehearsal) where() string {
-	return fmt.Sprintf("account %s, region %s", r.account, r.session.Region)
+	return fmt.Sprintf("account %s, region %s", r.account, strings.Join(r.regions, ", "))
 }
 
 // rehearse connects to EC2 (or the simulator), runs the scenario and maps
@@ -44,11 +54,10 @@ func (a *app) rehearse(ctx context.Context, r rehearsal) error {
 		return usageError("gameday run cannot execute %s yet: %s (gameday plan shows what it would do)",
 			r.scenario.Source, strings.Join(missing, ", "))
 	}
-	provider, identity, err := a.connect(ctx, r.session)
+	operators, endpoints, err := a.connectAll(ctx, &r)
 	if err != nil {
 		return err
 	}
-	r.account = identity.Account
 
 	seed, origin := r.seed.choose(r.scenario)
 	fmt.Fprintf(a.out, "scenario %s: %s\n", r.scenario.Name, r.scenario.Description)
@@ -57,11 +66,10 @@ func (a *app) rehearse(ctx context.Context, r rehearsal) error {
 	ctx, stop := a.interruptible(ctx)
 	defer stop()
 	opts := runner.Options{
-		Scenario: r.scenario, Provider: provider, Region: r.session.Region, Account: identity.Account,
-		Seed: seed, RunsDir: r.runsDir, LoopbackOnly: r.loopback, Out: a.out, Log: a.log,
-	}
-	if endpoint := r.session.ResolveEndpoint(); endpoint != "" {
-		opts.Endpoint = endpoint
+		Scenario: r.scenario, Operators: operators, Regions: r.regions, Account: r.account,
+		Endpoint: r.session.EndpointURL, Endpoints: endpoints, Seed: seed, RunsDir: r.runsDir,
+		LoopbackOnly: r.loopback, DryRun: r.dryRun, Force: r.force, Out: a.out, Log: a.log,
+		StateTimeout: r.stateTimeout, PollInterval: r.pollInterval,
 	}
 	if r.confirm != nil {
 		opts.Confirm = func(p *plan.Plan) error { return r.confirm(r, len(p.Selected())) }
@@ -72,7 +80,7 @@ func (a *app) rehearse(ctx context.Context, r rehearsal) error {
 	}
 	// The summary already told the story; only the exit code is left.
 	switch res.Report.Status {
-	case report.StatusPassed:
+	case report.StatusPassed, report.StatusDryRun:
 		return nil
 	case report.StatusFailed:
 		return &exitError{code: ExitMissed, err: fmt.Errorf("objectives missed"), silent: true}
@@ -80,6 +88,31 @@ func (a *app) rehearse(ctx context.Context, r rehearsal) error {
 		return &exitError{code: ExitAborted, err: err, silent: true}
 	}
 	return &exitError{code: exitCode(err), err: err}
+}
+
+// connectAll connects to every region of the run and checks they all act
+// as one account: a run spanning accounts is a mistake to stop early.
+func (a *app) connectAll(ctx context.Context, r *rehearsal) (map[string]fleet.Operator, map[string]string, error) {
+	operators := map[string]fleet.Operator{}
+	endpoints := map[string]string{}
+	for _, region := range r.regions {
+		session := r.session
+		session.Region = region
+		provider, identity, err := a.connect(ctx, session)
+		if err != nil {
+			return nil, nil, err
+		}
+		if r.account != "" && identity.Account != r.account {
+			return nil, nil, usageError("region %s acts as account %s, region %s as account %s: one run, one account",
+				r.regions[0], r.account, region, identity.Account)
+		}
+		r.account = identity.Account
+		operators[region] = provider
+		if e := session.ResolveEndpoint(); e != "" {
+			endpoints[region] = e
+		}
+	}
+	return operators, endpoints, nil
 }
 
 // connect builds the provider of one region and asks STS who it acts as

@@ -10,6 +10,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
@@ -24,6 +25,10 @@ type runOptions struct {
 	seed         seedFlag
 	runsDir      string
 	yes          bool
+	dryRun       bool
+	force        bool
+	stateTimeout time.Duration
+	pollInterval time.Duration
 }
 
 func (a *app) newRunCmd() *cobra.Command {
@@ -31,8 +36,9 @@ func (a *app) newRunCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "run SCENARIO",
 		Short: "Run a scenario against EC2 (or a simulator with --endpoint-url)",
-		Long: `Run a scenario: select the instances it targets, reboot them wave by wave, probe
-their health, score the recovery and write runs/<run-id>/report.json.
+		Long: `Run a scenario: select the instances it targets, act on them phase by phase and
+wave by wave (reboot, or stop and start again), probe their health, score the recovery
+and write runs/<run-id>/report.json, with a crash-safe journal beside it.
 
 Only instances carrying the scenario's opt-in tag (default gameday=opt-in) are ever
 touched. Against a real AWS endpoint gameday asks for confirmation first (type the
@@ -49,6 +55,10 @@ scenario name), unless --yes is given; against a loopback simulator it does not.
 	addSessionFlags(f, &opts.session, &opts.seed)
 	f.StringVar(&opts.runsDir, "runs-dir", "runs", "directory that receives one sub-directory per run")
 	f.BoolVar(&opts.yes, "yes", false, "do not ask for confirmation before acting on a real AWS account")
+	f.BoolVar(&opts.dryRun, "dry-run", false, "do everything but the mutating calls: plan, permission checks, steady state, schedule")
+	f.BoolVar(&opts.force, "force", false, "act even on instances another run still claims with unexpired dead-man tags")
+	f.DurationVar(&opts.stateTimeout, "state-timeout", 10*time.Minute, "how long to wait for instances to be stopped or running before the run fails")
+	f.DurationVar(&opts.pollInterval, "poll-interval", 2*time.Second, "how often to read instance states back while waiting for them")
 	return cmd
 }
 
@@ -57,17 +67,30 @@ func (a *app) runRun(ctx context.Context, opts *runOptions) error {
 	if err != nil {
 		return err
 	}
-	session := opts.session
-	if session.Region, err = resolveRegion(session.Region, scn); err != nil {
+	regions, err := planRegions(opts.session.Region, scn)
+	if err != nil {
 		return err
 	}
-	endpoint := session.ResolveEndpoint()
-	r := rehearsal{scenario: scn, session: session, seed: opts.seed, runsDir: opts.runsDir,
-		loopback: ec2.IsLoopbackEndpoint(endpoint)}
-	if !r.loopback && !opts.yes {
+	r := rehearsal{scenario: scn, session: opts.session, regions: regions, seed: opts.seed, runsDir: opts.runsDir,
+		loopback: allLoopback(opts.session, regions), dryRun: opts.dryRun, force: opts.force,
+		stateTimeout: opts.stateTimeout, pollInterval: opts.pollInterval}
+	if !r.loopback && !opts.yes && !opts.dryRun {
 		r.confirm = a.confirmByName
 	}
 	return a.rehearse(ctx, r)
+}
+
+// allLoopback reports whether every region's endpoint is a local
+// simulator: only then are probes kept on loopback and the confirmation
+// skipped.
+func allLoopback(session ec2.Session, regions []string) bool {
+	for _, region := range regions {
+		session.Region = region
+		if !ec2.IsLoopbackEndpoint(session.ResolveEndpoint()) {
+			return false
+		}
+	}
+	return true
 }
 
 // addSessionFlags adds the flags that say where EC2 is, as whom, how calls

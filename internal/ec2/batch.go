@@ -135,3 +135,7 @@ func chunk(ids []string, size int) [][]string {
 	}
 	return out
 }
+
+// DoneIDs lists the instances of batches that certainly acted before the
+// failed one, for callers that see only an error.
+func (e *BatchError) DoneIDs() []string { return e.Done }

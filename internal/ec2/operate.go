@@ -134,11 +134,13 @@ const dryRunTag = "gameday:dry-run"
 // SDK's standard retries; it is paced like the real call, without resource
 // tokens (EC2 launches, stops or starts nothing).
 func (p *Provider) DryRun(ctx context.Context, action fleet.Action, ids []string) error {
-	size, err := p.batchSizeOf(action)
-	if err != nil {
+	if _, err := p.batchSizeOf(action); err != nil {
 		return err
 	}
-	batches := chunk(fleet.UniqueIDs(ids), size)
+	// A DryRun acts on nothing, so it may name as many ids as EC2 takes in
+	// one call: checking a run's permissions should cost a request token or
+	// two, not as many as the run's own calls (those the run needs next).
+	batches := chunk(fleet.UniqueIDs(ids), MaxBatchSize)
 	for i, batch := range batches {
 		if err := p.pace(ctx, ratelimit.NeedsFor(string(action), 0, false)); err != nil {
 			return fmt.Errorf("ec2: dry-run %s: %w", action, err)

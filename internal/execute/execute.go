@@ -1,25 +1,25 @@
-// Package execute runs a plan wave by wave: act on a wave, hold the next
-// one until the health gate says the last one recovered, and stop cleanly on
-// a gate timeout or an operator interrupt.
+// Package execute runs a plan wave by wave: re-check each wave's instances,
+// act on them (reboot, or stop and start again, with the dead-man tags and
+// a journal line before every mutating call), hold the next wave until the
+// health gate says the last one recovered, and stop launching waves on a
+// gate timeout, a guardrail or an operator interrupt.
 package execute
 
 import (
 	"context"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 
 	"go.uber.org/zap"
 
 	"gameday/internal/fleet"
+	"gameday/internal/journal"
 	"gameday/internal/plan"
+	"gameday/internal/scenario"
 	"gameday/internal/verify"
 )
-
-// Rebooter is the one provider call this executor makes.
-type Rebooter interface {
-	Reboot(ctx context.Context, ids []string) error
-}
 
 // Gate is the health gate between waves (verify.Monitor implements it).
 type Gate interface {
@@ -29,12 +29,27 @@ type Gate interface {
 
 // Observer is told about waves as they go, e.g. to print a line per wave.
 type Observer interface {
-	WaveStarted(w plan.Wave, total int)
-	WaveFinished(r WaveResult, total int)
+	WaveStarted(phase string, w plan.Wave, total int)
+	WaveFinished(phase string, r WaveResult, total int)
 }
 
-// Config holds the scenario's wave settings.
+// Journal records intents before and outcomes after every mutating call
+// (journal.Writer implements it).
+type Journal interface {
+	Append(r journal.Record) error
+	AppendSeq(r journal.Record) (uint64, error)
+}
+
+// WaveGate is asked before each wave whether it may start now: a schedule
+// window pauses the run until it opens, a deadline ends it (an error).
+type WaveGate interface {
+	BeforeWave(ctx context.Context) error
+}
+
+// Config holds one phase's settings.
 type Config struct {
+	Phase  string
+	Action scenario.Action
 	// Interval is the pause between the end of one wave (its gate) and the
 	// start of the next.
 	Interval       time.Duration
@@ -46,9 +61,30 @@ type Config struct {
 	// MaxInFlight acts on a wave in groups of at most this many, each
 	// waiting for health before the next (0: the whole wave at once).
 	MaxInFlight int
+	// StateTimeout bounds a wait for instances to be stopped or running.
+	StateTimeout time.Duration
+	// PollInterval is how often such a wait reads the states back.
+	PollInterval time.Duration
+	// DryRun reads and plans but never calls a mutating API.
+	DryRun bool
 }
 
-// MutationTimeout bounds one wave's mutating API calls.
+// Deps are the executor's collaborators, shared by all phases of a run.
+type Deps struct {
+	// Operators act in each region, by region name.
+	Operators map[string]fleet.Operator
+	Gate      Gate
+	Observer  Observer
+	Journal   Journal
+	Waves     WaveGate
+	Log       *zap.Logger
+	RunID     string
+	// Acted guards "never act twice": shared by every phase of a run.
+	Acted *ActedSet
+}
+
+// MutationTimeout bounds one mutating API call, wherever the run's context
+// is: an interrupt lets the call in flight finish.
 const MutationTimeout = 2 * time.Minute
 
 // Gate outcomes of a wave.
@@ -63,51 +99,87 @@ const (
 type WaveResult struct {
 	Index       int
 	InstanceIDs []string
-	// Acted lists the instances acted on: all of InstanceIDs unless the
-	// wave was cut short.
-	Acted       []string
-	StartedAt   time.Time
-	EndedAt     time.Time
-	Gate        string
+	// Acted lists the instances acted on: all of InstanceIDs unless some
+	// were skipped or the wave was cut short.
+	Acted     []string
+	Skipped   []Skip
+	StartedAt time.Time
+	EndedAt   time.Time
+	Gate      string
+	// GateElapsed sums the time spent waiting for health.
 	GateElapsed time.Duration
-	// Pending lists instances not recovered when the gate gave up.
+	// Pending lists instances not recovered when a gate gave up.
 	Pending []string
 }
 
-// Result is what happened to the whole plan.
+// Skip is an instance of the plan the run did not act on, and why.
+type Skip struct {
+	ID     string
+	Reason string
+}
+
+// Result is what happened to one phase.
 type Result struct {
+	Phase string
 	Waves []WaveResult
-	// Acted lists every instance this run acted on, in order.
+	// Acted lists every instance acted on, in order.
 	Acted       []string
 	Aborted     bool
 	AbortReason string
 }
 
-// Deps are the executor's collaborators.
-type Deps struct {
-	Provider Rebooter
-	Gate     Gate
-	Observer Observer
-	Log      *zap.Logger
+// ActedSet remembers every instance a run acted on, across phases.
+type ActedSet struct {
+	mu  sync.Mutex
+	ids map[string]string
 }
 
-// Run executes waves in order. It returns an error only when the provider
-// failed; an abort (gate timeout, interrupt) is a Result with Aborted set.
+// NewActedSet returns an empty set.
+func NewActedSet() *ActedSet { return &ActedSet{ids: map[string]string{}} }
+
+// claim marks ids as acted on by phase, or returns the first one already
+// claimed: waves and phases are disjoint by construction, and this holds
+// even if a plan bug ever made them overlap.
+func (s *ActedSet) claim(phase string, ids []string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, id := range ids {
+		if by, ok := s.ids[id]; ok {
+			return fmt.Errorf("execute: instance %s planned twice (phase %s, then %s); refusing to act on it again", id, by, phase)
+		}
+	}
+	for _, id := range ids {
+		s.ids[id] = phase
+	}
+	return nil
+}
+
+// Run executes one phase's waves in order. It returns an error when the
+// provider failed; an abort (gate timeout, interrupt, closed window) is a
+// Result with Aborted set.
 func Run(ctx context.Context, waves []plan.Wave, cfg Config, deps Deps) (Result, error) {
-	var res Result
-	acted := map[string]bool{}
+	res := Result{Phase: cfg.Phase}
+	if deps.Acted == nil {
+		deps.Acted = NewActedSet()
+	}
 	for i, wave := range waves {
 		if i > 0 && cfg.Interval > 0 {
-			deps.Log.Info("waiting before next wave", zap.Int("next_wave", wave.Index), zap.Duration("interval", cfg.Interval))
+			deps.Log.Info("waiting before next wave", zap.String("phase", cfg.Phase), zap.Int("next_wave", wave.Index),
+				zap.Duration("interval", cfg.Interval))
 			if err := Sleep(ctx, cfg.Interval); err != nil {
 				return interrupted(ctx, res, wave.Index), nil
 			}
 		}
-		ids, err := fresh(wave.Instances, acted, deps.Log)
-		if err != nil {
+		if deps.Waves != nil {
+			if err := deps.Waves.BeforeWave(ctx); err != nil {
+				return stopped(ctx, res, wave.Index, err), nil
+			}
+		}
+		if err := deps.Acted.claim(cfg.Phase, fleet.IDs(wave.Instances)); err != nil {
+			deps.Log.Error("refusing to act twice", zap.Error(err))
 			return res, err
 		}
-		wr, err := runWave(ctx, wave, ids, len(waves), cfg, deps)
+		wr, err := runWave(ctx, wave, len(waves), cfg, deps)
 		res.Waves = append(res.Waves, wr)
 		res.Acted = append(res.Acted, wr.Acted...)
 		if ctx.Err() != nil {
@@ -117,12 +189,12 @@ func Run(ctx context.Context, waves []plan.Wave, cfg Config, deps Deps) (Result,
 			return res, err
 		}
 		if wr.Gate == GateTimedOut && cfg.ContinueOnGateTimeout {
-			deps.Log.Warn("gate timed out; continuing", zap.Int("wave", wave.Index), zap.Strings("pending", wr.Pending),
-				zap.String("reason", "on_gate_timeout: continue"))
+			deps.Log.Warn("gate timed out; continuing", zap.String("phase", cfg.Phase), zap.Int("wave", wave.Index),
+				zap.Strings("pending", wr.Pending), zap.String("reason", "on_gate_timeout: continue"))
 		} else if wr.Gate == GateTimedOut {
 			res.Aborted = true
-			res.AbortReason = fmt.Sprintf("wave %d: %d of %d instances not healthy %s after the action: %s",
-				wave.Index, len(wr.Pending), len(ids), cfg.GateTimeout, strings.Join(wr.Pending, ", "))
+			res.AbortReason = fmt.Sprintf("phase %s, wave %d: %d of %d instances not healthy %s after the action: %s",
+				cfg.Phase, wave.Index, len(wr.Pending), len(wr.Acted), cfg.GateTimeout, strings.Join(wr.Pending, ", "))
 			deps.Log.Warn("aborting run", zap.String("reason", res.AbortReason))
 			return res, nil
 		}
@@ -130,80 +202,20 @@ func Run(ctx context.Context, waves []plan.Wave, cfg Config, deps Deps) (Result,
 	return res, nil
 }
 
-// runWave acts on one wave, in groups of at most MaxInFlight, and waits
-// for each group's gate.
-func runWave(ctx context.Context, wave plan.Wave, ids []string, total int, cfg Config, deps Deps) (WaveResult, error) {
-	wr := WaveResult{Index: wave.Index, InstanceIDs: ids, StartedAt: time.Now(), Gate: GateNotWaited}
-	deps.Observer.WaveStarted(wave, total)
-	deps.Log.Info("wave start", zap.Int("wave", wave.Index), zap.Int("of", total), zap.Strings("instance_ids", ids))
-	step := len(ids)
-	if cfg.MaxInFlight > 0 {
-		step = min(step, cfg.MaxInFlight)
-	}
-	if cfg.WaitForHealthy {
-		wr.Gate = GatePassed
-	}
-	for start := 0; start < len(ids); start += step {
-		group := ids[start:min(start+step, len(ids))]
-		if err := act(ctx, group, deps); err != nil {
-			wr.EndedAt = time.Now()
-			return wr, err
-		}
-		wr.Acted = append(wr.Acted, group...)
-		if !cfg.WaitForHealthy {
-			continue
-		}
-		gate, err := deps.Gate.WaitRecovered(ctx, group, cfg.GateTimeout)
-		wr.GateElapsed += gate.Elapsed
-		wr.Pending = append(wr.Pending, gate.Pending...)
-		deps.Log.Info("gate", zap.Int("wave", wave.Index), zap.Int("instances", len(group)), zap.Bool("timed_out", gate.TimedOut),
-			zap.Duration("elapsed", gate.Elapsed), zap.Strings("pending", gate.Pending))
-		if err != nil {
-			wr.Gate = GateInterrupted
-			break
-		}
-		if gate.TimedOut {
-			wr.Gate = GateTimedOut
-			if !cfg.ContinueOnGateTimeout {
-				break
-			}
-		}
-	}
-	wr.EndedAt = time.Now()
-	deps.Observer.WaveFinished(wr, total)
-	return wr, nil
-}
-
-// act makes the mutating call for one group. An interrupt means "stop
-// after the current step": a call cut off halfway leaves no one knowing
-// whether it happened, so it runs to its end (or its own timeout) whatever
-// happens to ctx.
-func act(ctx context.Context, ids []string, deps Deps) error {
-	deps.Gate.MarkActed(ids, time.Now())
-	callCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), MutationTimeout)
-	defer cancel()
-	return deps.Provider.Reboot(callCtx, ids)
-}
-
-// fresh returns the ids of a wave, refusing any instance the run already
-// acted on: waves are disjoint by construction, and this holds even if a
-// plan bug ever made them overlap.
-func fresh(instances []fleet.Instance, acted map[string]bool, log *zap.Logger) ([]string, error) {
-	ids := make([]string, 0, len(instances))
-	for _, inst := range instances {
-		if acted[inst.ID] {
-			log.Error("instance appears in two waves; refusing to act twice", zap.String("instance_id", inst.ID))
-			return nil, fmt.Errorf("execute: instance %s planned twice; refusing to act on it again", inst.ID)
-		}
-		acted[inst.ID] = true
-		ids = append(ids, inst.ID)
-	}
-	return ids, nil
-}
-
 func interrupted(ctx context.Context, res Result, wave int) Result {
 	res.Aborted = true
-	res.AbortReason = fmt.Sprintf("interrupted during wave %d: %v", wave, context.Cause(ctx))
+	res.AbortReason = fmt.Sprintf("phase %s: interrupted during wave %d: %v", res.Phase, wave, context.Cause(ctx))
+	return res
+}
+
+// stopped is an abort asked for by the wave gate (a deadline passed) or an
+// interrupt while waiting at it.
+func stopped(ctx context.Context, res Result, wave int, err error) Result {
+	if ctx.Err() != nil {
+		return interrupted(ctx, res, wave)
+	}
+	res.Aborted = true
+	res.AbortReason = fmt.Sprintf("phase %s: wave %d not started: %v", res.Phase, wave, err)
 	return res
 }
 

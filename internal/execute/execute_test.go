@@ -3,9 +3,9 @@ package execute
 import (
 	"context"
 	"errors"
+	"fmt"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -14,251 +14,253 @@ import (
 
 	"gameday/internal/fleet"
 	"gameday/internal/plan"
-	"gameday/internal/verify"
+	"gameday/internal/scenario"
 )
 
-type fakeProvider struct {
-	mu     sync.Mutex
-	calls  [][]string
-	at     []time.Time
-	failOn int // 1-based call number that fails; 0 = never
-}
-
-func (f *fakeProvider) Reboot(_ context.Context, ids []string) error {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	f.calls = append(f.calls, ids)
-	f.at = append(f.at, time.Now())
-	if len(f.calls) == f.failOn {
-		return errors.New("boom")
-	}
-	return nil
-}
-
-// fakeGate recovers every instance after recoverAfter, except those in never.
-type fakeGate struct {
-	recoverAfter time.Duration
-	never        map[string]bool
-}
-
-func (g *fakeGate) MarkActed([]string, time.Time) {}
-
-func (g *fakeGate) WaitRecovered(ctx context.Context, ids []string, timeout time.Duration) (verify.GateResult, error) {
-	var res verify.GateResult
-	for _, id := range ids {
-		if g.never[id] {
-			res.Pending = append(res.Pending, id)
-		} else {
-			res.Recovered = append(res.Recovered, id)
-		}
-	}
-	wait := g.recoverAfter
-	if len(res.Pending) > 0 {
-		wait, res.TimedOut = timeout, true
-	}
-	select {
-	case <-ctx.Done():
-		return res, ctx.Err()
-	case <-time.After(wait):
-		res.Elapsed = wait
-		return res, nil
-	}
-}
-
-type recordingObserver struct{ started, finished []int }
-
-func (o *recordingObserver) WaveStarted(w plan.Wave, _ int) { o.started = append(o.started, w.Index) }
-func (o *recordingObserver) WaveFinished(r WaveResult, _ int) {
-	o.finished = append(o.finished, r.Index)
-}
-func waves(sizes ...int) []plan.Wave {
+// waves builds waves of the given sizes over instances i-1, i-2, ... in r1.
+func waves(sizes ...int) ([]plan.Wave, []string) {
 	var out []plan.Wave
-	n := 0
+	var ids []string
 	for i, size := range sizes {
 		w := plan.Wave{Index: i + 1}
 		for range size {
-			n++
-			w.Instances = append(w.Instances, fleet.Instance{ID: "i-" + strings.Repeat("0", 3) + string(rune('a'+n))})
+			id := fmt.Sprintf("i-%d", len(ids)+1)
+			ids = append(ids, id)
+			w.Instances = append(w.Instances, fleet.Instance{ID: id, Region: "r1", State: fleet.StateRunning})
 		}
 		out = append(out, w)
 	}
-	return out
+	return out, ids
 }
 
-func TestRunActsOnEveryWaveInOrderWithIntervalAfterTheGate(t *testing.T) {
+type harness struct {
+	op  *fakeOp
+	j   *memJournal
+	obs *recordingObserver
+	g   *fakeGate
+}
+
+func newHarness(ids []string, gate *fakeGate) (*harness, Deps) {
+	h := &harness{op: newFakeOp(ids...), j: &memJournal{}, obs: &recordingObserver{}, g: gate}
+	return h, Deps{Operators: map[string]fleet.Operator{"r1": h.op}, Gate: gate, Observer: h.obs, Journal: h.j,
+		Log: zap.NewNop(), RunID: "run-1"}
+}
+
+func rebootCfg() Config {
+	return Config{Phase: "main", Action: scenario.Action{Type: scenario.ActionReboot}, WaitForHealthy: true,
+		GateTimeout: time.Minute, StateTimeout: time.Minute, PollInterval: time.Second}
+}
+
+func TestRebootWavesRunInOrderWithTheIntervalAfterTheGate(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		p := waves(3, 3, 2)
-		prov, obs := &fakeProvider{}, &recordingObserver{}
-		cfg := Config{Interval: 10 * time.Second, WaitForHealthy: true, GateTimeout: time.Minute}
-		res, err := Run(t.Context(), p, cfg, Deps{Provider: prov, Gate: &fakeGate{recoverAfter: 5 * time.Second}, Observer: obs, Log: zap.NewNop()})
+		ws, ids := waves(3, 3, 2)
+		h, deps := newHarness(ids, &fakeGate{recoverAfter: 5 * time.Second})
+		cfg := rebootCfg()
+		cfg.Interval = 10 * time.Second
+		res, err := Run(t.Context(), ws, cfg, deps)
 		if err != nil || res.Aborted {
 			t.Fatalf("Run = %+v, %v", res, err)
 		}
-		if got, want := len(prov.calls), 3; got != want {
-			t.Fatalf("%d reboot calls, want %d", got, want)
+		calls := h.op.calls
+		if len(calls) != 3 {
+			t.Fatalf("%d calls, want 3 reboots", len(calls))
 		}
-		for i := 1; i < len(prov.at); i++ {
-			// 5 s gate + 10 s interval between the starts of consecutive waves.
-			if got := prov.at[i].Sub(prov.at[i-1]); got != 15*time.Second {
-				t.Errorf("wave %d started %v after wave %d, want 15s", i+1, got, i)
+		for i := 1; i < len(calls); i++ {
+			if got := calls[i].at.Sub(calls[i-1].at); got != 15*time.Second {
+				t.Errorf("wave %d started %v after wave %d, want 15s (5s gate + 10s interval)", i+1, got, i)
 			}
 		}
-		if !slices.Equal(res.Acted, slices.Concat(prov.calls...)) || len(res.Acted) != 8 {
-			t.Errorf("Acted = %v, want the 8 rebooted ids", res.Acted)
+		if !slices.Equal(res.Acted, ids) {
+			t.Errorf("acted %v, want %v", res.Acted, ids)
 		}
-		if !slices.Equal(obs.started, []int{1, 2, 3}) || !slices.Equal(obs.finished, []int{1, 2, 3}) {
-			t.Errorf("observer saw started %v finished %v", obs.started, obs.finished)
-		}
-		for _, w := range res.Waves {
-			if w.Gate != GatePassed {
-				t.Errorf("wave %d gate %q, want passed", w.Index, w.Gate)
-			}
+		want := []string{"state", "intent RebootInstances", "outcome ok"}
+		if got := h.j.kinds(); !slices.Equal(got[:3], want) || len(got) != 9 {
+			t.Errorf("journal %v, want a re-check state, an intent and an outcome per wave", got)
 		}
 	})
 }
 
-func TestRunAbortsOnGateTimeoutAndActsOnNoLaterWave(t *testing.T) {
+func TestStopStartTagsStopsHoldsStartsAndUntags(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		p := waves(2, 2)
-		stuck := p[0].Instances[1].ID
-		prov := &fakeProvider{}
-		gate := &fakeGate{recoverAfter: time.Second, never: map[string]bool{stuck: true}}
-		cfg := Config{WaitForHealthy: true, GateTimeout: 2 * time.Minute}
-		res, err := Run(t.Context(), p, cfg, Deps{Provider: prov, Gate: gate, Observer: &recordingObserver{}, Log: zap.NewNop()})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if !res.Aborted || !strings.Contains(res.AbortReason, stuck) || !strings.Contains(res.AbortReason, "wave 1") {
-			t.Errorf("abort reason %q, want wave 1 naming %s", res.AbortReason, stuck)
-		}
-		if len(prov.calls) != 1 {
-			t.Errorf("%d reboot calls after a gate timeout, want 1", len(prov.calls))
-		}
-	})
-}
-
-func TestRunStopsAtAProviderError(t *testing.T) {
-	synctest.Test(t, func(t *testing.T) {
-		prov := &fakeProvider{failOn: 2}
-		res, err := Run(t.Context(), waves(1, 1, 1), Config{}, Deps{Provider: prov, Gate: &fakeGate{}, Observer: &recordingObserver{}, Log: zap.NewNop()})
-		if err == nil || err.Error() != "boom" {
-			t.Fatalf("err = %v, want the provider's error", err)
-		}
-		if len(prov.calls) != 2 || len(res.Acted) != 1 {
-			t.Errorf("calls %d acted %v; want 2 calls and only the first wave acted", len(prov.calls), res.Acted)
-		}
-	})
-}
-
-func TestRunInterruptedDuringIntervalActsOnNothingMore(t *testing.T) {
-	synctest.Test(t, func(t *testing.T) {
-		ctx, cancel := context.WithCancelCause(t.Context())
-		prov := &fakeProvider{}
-		go func() {
-			time.Sleep(30 * time.Second)
-			cancel(errors.New("received interrupt"))
-		}()
-		cfg := Config{Interval: time.Minute}
-		res, err := Run(ctx, waves(1, 1), cfg, Deps{Provider: prov, Gate: &fakeGate{}, Observer: &recordingObserver{}, Log: zap.NewNop()})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if !res.Aborted || !strings.Contains(res.AbortReason, "received interrupt") {
-			t.Errorf("got %+v, want aborted with the interrupt's cause", res)
-		}
-		if len(prov.calls) != 1 {
-			t.Errorf("%d reboot calls, want only the first wave", len(prov.calls))
-		}
-	})
-}
-
-func TestRunRefusesAnInstancePlannedTwice(t *testing.T) {
-	p := waves(2, 1)
-	p[1].Instances[0] = p[0].Instances[0]
-	prov := &fakeProvider{}
-	_, err := Run(t.Context(), p, Config{}, Deps{Provider: prov, Gate: &fakeGate{}, Observer: &recordingObserver{}, Log: zap.NewNop()})
-	if err == nil || !strings.Contains(err.Error(), "planned twice") {
-		t.Fatalf("err = %v, want a refusal", err)
-	}
-	if len(prov.calls) != 1 {
-		t.Errorf("%d calls; the duplicate must be refused before its wave acts", len(prov.calls))
-	}
-}
-
-// blockingProvider holds Reboot until released, to interrupt mid-call.
-type blockingProvider struct {
-	fakeProvider
-	entered, release chan struct{}
-}
-
-func (b *blockingProvider) Reboot(ctx context.Context, ids []string) error {
-	close(b.entered)
-	<-b.release
-	if ctx.Err() != nil {
-		return ctx.Err()
-	}
-	return b.fakeProvider.Reboot(ctx, ids)
-}
-
-func TestInterruptLetsTheMutatingCallInFlightFinish(t *testing.T) {
-	synctest.Test(t, func(t *testing.T) {
-		ctx, cancel := context.WithCancelCause(t.Context())
-		prov := &blockingProvider{entered: make(chan struct{}), release: make(chan struct{})}
-		go func() {
-			<-prov.entered
-			cancel(errors.New("received interrupt"))
-			close(prov.release)
-		}()
-		res, err := Run(ctx, waves(2, 2), Config{WaitForHealthy: true, GateTimeout: time.Minute},
-			Deps{Provider: prov, Gate: &fakeGate{recoverAfter: time.Second}, Observer: &recordingObserver{}, Log: zap.NewNop()})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if len(prov.calls) != 1 || len(res.Acted) != 2 {
-			t.Errorf("calls %v acted %v; want the interrupted wave's call completed and counted", prov.calls, res.Acted)
-		}
-		if !res.Aborted || !strings.Contains(res.AbortReason, "received interrupt") {
-			t.Errorf("result %+v, want aborted by the interrupt", res)
-		}
-	})
-}
-
-func TestContinueOnGateTimeoutGoesOnToTheNextWave(t *testing.T) {
-	synctest.Test(t, func(t *testing.T) {
-		p := waves(2, 2)
-		gate := &fakeGate{recoverAfter: time.Second, never: map[string]bool{p[0].Instances[0].ID: true}}
-		prov := &fakeProvider{}
-		cfg := Config{WaitForHealthy: true, GateTimeout: time.Minute, ContinueOnGateTimeout: true}
-		res, err := Run(t.Context(), p, cfg, Deps{Provider: prov, Gate: gate, Observer: &recordingObserver{}, Log: zap.NewNop()})
+		ws, ids := waves(2)
+		h, deps := newHarness(ids, &fakeGate{recoverAfter: time.Second})
+		cfg := rebootCfg()
+		cfg.Action = scenario.Action{Type: scenario.ActionStopStart, StoppedFor: scenario.Duration{Duration: time.Minute}}
+		res, err := Run(t.Context(), ws, cfg, deps)
 		if err != nil || res.Aborted {
-			t.Fatalf("Run = %+v, %v; want it to go on", res, err)
+			t.Fatalf("Run = %+v, %v", res, err)
 		}
-		if len(prov.calls) != 2 || res.Waves[0].Gate != GateTimedOut || res.Waves[1].Gate != GatePassed {
-			t.Errorf("calls %d, gates %q %q; want both waves acted, the first timed out", len(prov.calls), res.Waves[0].Gate, res.Waves[1].Gate)
+		want := []string{"CreateTags[i-1 i-2]", "StopInstances[i-1 i-2]", "StartInstances[i-1 i-2]", "DeleteTags[i-1 i-2]"}
+		if got := h.op.actions(); !slices.Equal(got, want) {
+			t.Errorf("calls %v, want %v", got, want)
+		}
+		stop, start := h.op.calls[1].at, h.op.calls[2].at
+		// 1 s stopping, polled every second, then held 60 s.
+		if held := start.Sub(stop); held < time.Minute || held > time.Minute+2*time.Second {
+			t.Errorf("held stopped %v, want stopped_for 1m plus the stop itself", held)
+		}
+		if h.g.marked["i-1"] != start {
+			t.Errorf("recovery measured from %v, want the start call %v", h.g.marked["i-1"], start)
+		}
+		if s := h.op.state("i-1"); s != fleet.StateRunning || len(h.op.instances["i-1"].tags) != 0 {
+			t.Errorf("i-1 ends %s with tags %v, want running and untagged", s, h.op.instances["i-1"].tags)
+		}
+		kinds := strings.Join(h.j.kinds(), ",")
+		for _, wantSeq := range []string{"intent CreateTags,outcome ok,intent StopInstances,outcome ok,state", "intent StartInstances,outcome ok,state,intent DeleteTags"} {
+			if !strings.Contains(kinds, wantSeq) {
+				t.Errorf("journal %s lacks %s", kinds, wantSeq)
+			}
+		}
+	})
+}
+
+func TestRecheckSkipsInstancesThatChangedSinceThePlan(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		ws, ids := waves(3)
+		h, deps := newHarness(ids, &fakeGate{recoverAfter: time.Second})
+		delete(h.op.instances, "i-2")
+		h.op.instances["i-3"].state = fleet.StateStopped
+		res, err := Run(t.Context(), ws, rebootCfg(), deps)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !slices.Equal(res.Acted, []string{"i-1"}) || len(res.Waves[0].Skipped) != 2 {
+			t.Errorf("acted %v skipped %+v; want only i-1, the vanished and the stopped one skipped", res.Acted, res.Waves[0].Skipped)
+		}
+	})
+}
+
+func TestAnUncertainRebootIsNeverResent(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		ws, ids := waves(2, 2)
+		h, deps := newHarness(ids, &fakeGate{recoverAfter: time.Second})
+		h.op.failOn, h.op.failErr = 1, &fleet.UncertainError{Action: fleet.ActionReboot, IDs: ids[:2], Err: errors.New("connection reset")}
+		res, err := Run(t.Context(), ws, rebootCfg(), deps)
+		if err != nil || res.Aborted {
+			t.Fatalf("Run = %+v, %v", res, err)
+		}
+		if got := h.op.actions(); len(got) != 2 || got[0] != "RebootInstances[i-1 i-2]" || got[1] != "RebootInstances[i-3 i-4]" {
+			t.Errorf("calls %v; want each wave's reboot once, the uncertain one not re-sent", got)
+		}
+		if len(res.Acted) != 4 {
+			t.Errorf("acted %v: an uncertain reboot counts as acted", res.Acted)
+		}
+	})
+}
+
+func TestAStopWhoseAnswerWasLostGoesOnWithWhatStopped(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		ws, ids := waves(2)
+		h, deps := newHarness(ids, &fakeGate{recoverAfter: time.Second})
+		// Call 2 is the stop: it acts, then its answer is lost.
+		h.op.failOn = 2
+		h.op.failErr = &uncertainAfter{fleet.UncertainError{Action: fleet.ActionStop, IDs: ids, Err: errors.New("EOF")}}
+		cfg := rebootCfg()
+		cfg.Action = scenario.Action{Type: scenario.ActionStopStart}
+		if _, err := Run(t.Context(), ws, cfg, deps); err != nil {
+			t.Fatal(err)
+		}
+		if got := h.op.actions(); !slices.Equal(got, []string{"CreateTags[i-1 i-2]", "StopInstances[i-1 i-2]", "StartInstances[i-1 i-2]", "DeleteTags[i-1 i-2]"}) {
+			t.Errorf("calls %v; want one stop (read back, not re-sent) and the cycle completed", got)
+		}
+	})
+}
+
+func TestGateTimeoutAbortsOrContinues(t *testing.T) {
+	for _, cont := range []bool{false, true} {
+		t.Run(fmt.Sprint("continue=", cont), func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				ws, ids := waves(2, 2)
+				h, deps := newHarness(ids, &fakeGate{recoverAfter: time.Second, never: map[string]bool{"i-2": true}})
+				cfg := rebootCfg()
+				cfg.ContinueOnGateTimeout = cont
+				res, err := Run(t.Context(), ws, cfg, deps)
+				if err != nil {
+					t.Fatal(err)
+				}
+				wantCalls := map[bool]int{false: 1, true: 2}[cont]
+				if len(h.op.calls) != wantCalls || res.Aborted == cont {
+					t.Errorf("calls %d aborted %v, want %d calls and aborted=%v", len(h.op.calls), res.Aborted, wantCalls, !cont)
+				}
+				if !cont && !strings.Contains(res.AbortReason, "i-2") {
+					t.Errorf("abort reason %q does not name the pending instance", res.AbortReason)
+				}
+			})
+		})
+	}
+}
+
+func TestInterruptLetsTheCallInFlightFinishAndLaunchesNothingMore(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		ws, ids := waves(2, 2)
+		h, deps := newHarness(ids, &fakeGate{recoverAfter: time.Second})
+		h.op.entered, h.op.release = make(chan struct{}), make(chan struct{})
+		ctx, cancel := context.WithCancelCause(t.Context())
+		go func() {
+			<-h.op.entered
+			cancel(errors.New("received interrupt"))
+			close(h.op.release)
+		}()
+		res, err := Run(ctx, ws, rebootCfg(), deps)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(h.op.calls) != 1 || len(res.Acted) != 2 || !strings.Contains(res.AbortReason, "received interrupt") {
+			t.Errorf("calls %d acted %v reason %q; want the first wave's call completed, nothing after", len(h.op.calls), res.Acted, res.AbortReason)
 		}
 	})
 }
 
 func TestMaxInFlightActsInGroupsThatEachWaitForHealth(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		prov := &fakeProvider{}
-		cfg := Config{WaitForHealthy: true, GateTimeout: time.Minute, MaxInFlight: 2}
-		res, err := Run(t.Context(), waves(5), cfg, Deps{Provider: prov, Gate: &fakeGate{recoverAfter: 10 * time.Second}, Observer: &recordingObserver{}, Log: zap.NewNop()})
+		ws, ids := waves(5)
+		h, deps := newHarness(ids, &fakeGate{recoverAfter: 10 * time.Second})
+		cfg := rebootCfg()
+		cfg.MaxInFlight = 2
+		res, err := Run(t.Context(), ws, cfg, deps)
 		if err != nil {
 			t.Fatal(err)
 		}
-		var sizes []int
-		for _, c := range prov.calls {
-			sizes = append(sizes, len(c))
+		if got := h.op.actions(); !slices.Equal(got, []string{"RebootInstances[i-1 i-2]", "RebootInstances[i-3 i-4]", "RebootInstances[i-5]"}) {
+			t.Errorf("calls %v", got)
 		}
-		if !slices.Equal(sizes, []int{2, 2, 1}) {
-			t.Errorf("call sizes %v, want [2 2 1]", sizes)
-		}
-		if got := prov.at[2].Sub(prov.at[0]); got != 20*time.Second {
-			t.Errorf("third group started %v after the first, want 20s (two gates)", got)
-		}
-		if len(res.Acted) != 5 || res.Waves[0].GateElapsed != 30*time.Second {
-			t.Errorf("acted %d, gate elapsed %v; want 5 and 30s", len(res.Acted), res.Waves[0].GateElapsed)
+		if res.Waves[0].GateElapsed != 30*time.Second {
+			t.Errorf("gate elapsed %v, want 30s over three groups", res.Waves[0].GateElapsed)
 		}
 	})
+}
+
+func TestDryRunCallsNothingThatMutates(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		ws, ids := waves(2, 2)
+		h, deps := newHarness(ids, &fakeGate{recoverAfter: time.Second})
+		cfg := rebootCfg()
+		cfg.Action = scenario.Action{Type: scenario.ActionStopStart}
+		cfg.DryRun = true
+		res, err := Run(t.Context(), ws, cfg, deps)
+		if err != nil || len(h.op.calls) != 0 || len(res.Acted) != 0 || len(res.Waves) != 2 {
+			t.Errorf("dry run: calls %v acted %v waves %d err %v", h.op.actions(), res.Acted, len(res.Waves), err)
+		}
+	})
+}
+
+func TestAJournalThatCannotRecordAnIntentStopsTheRun(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		ws, ids := waves(2)
+		h, deps := newHarness(ids, &fakeGate{recoverAfter: time.Second})
+		h.j.failAt = 2 // the re-check state is record 1, the intent record 2
+		if _, err := Run(t.Context(), ws, rebootCfg(), deps); err == nil || len(h.op.calls) != 0 {
+			t.Errorf("err %v calls %v; want a refusal to act without a journal", err, h.op.actions())
+		}
+	})
+}
+
+func TestAnInstancePlannedTwiceIsRefused(t *testing.T) {
+	ws, ids := waves(2, 1)
+	ws[1].Instances[0] = ws[0].Instances[0]
+	h, deps := newHarness(ids, &fakeGate{})
+	_, err := Run(t.Context(), ws, Config{Phase: "main", Action: scenario.Action{Type: scenario.ActionReboot}}, deps)
+	if err == nil || !strings.Contains(err.Error(), "planned twice") || len(h.op.calls) != 1 {
+		t.Fatalf("err %v calls %d; want a refusal before the second wave acts", err, len(h.op.calls))
+	}
 }

@@ -46,6 +46,10 @@ type Options struct {
 	ExpiredOnly bool
 	// Now is the clock for deadlines; time.Now when nil.
 	Now func() time.Time
+	// InRun: the run itself is restoring what it stopped before it ends
+	// (after an abort); it writes its own end record, so RecoverRun does
+	// not write "recovered".
+	InRun bool
 }
 
 func (o Options) withDefaults() Options {
@@ -168,7 +172,7 @@ func RecoverRun(ctx context.Context, ops Operators, sum journal.Summary, w *jour
 		err = w.Append(journal.Record{Restore: &journal.Restore{Result: journal.RestoreNothing,
 			Reason: "interrupted before it stopped or tagged any instance"}})
 	}
-	if err == nil && settled(jobs) {
+	if err == nil && settled(jobs) && !opts.InRun {
 		res.Ended = true
 		err = w.Append(journal.Record{End: &journal.End{Status: journal.StatusRecovered, Reason: endReason(res, sum)}})
 	}

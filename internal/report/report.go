@@ -20,6 +20,7 @@ const (
 	StatusFailed  = "failed"  // an objective was missed
 	StatusAborted = "aborted" // a guardrail, gate or the operator stopped the run
 	StatusError   = "error"   // an API or infrastructure error stopped the run
+	StatusDryRun  = "dry-run" // everything but the mutating calls
 )
 
 // Report is everything known about one run.
@@ -30,6 +31,7 @@ type Report struct {
 	Scenario       Scenario  `json:"scenario"`
 	Seed           uint64    `json:"seed"`
 	Region         string    `json:"region"`
+	Regions        []string  `json:"regions,omitempty"`
 	Account        string    `json:"account,omitempty"`
 	Endpoint       string    `json:"endpoint,omitempty"`
 	Status         string    `json:"status"`
@@ -39,10 +41,12 @@ type Report struct {
 	Seconds        float64   `json:"duration_seconds"`
 
 	Fleet     Fleet       `json:"fleet"`
+	Phases    []Phase     `json:"phases,omitempty"`
 	Waves     []Wave      `json:"waves"`
 	Instances []Instance  `json:"instances"`
 	PerAZ     []AZSummary `json:"per_az"`
 	Recovery  Recovery    `json:"recovery"`
+	Services  []Service   `json:"services,omitempty"`
 	Score     score.Score `json:"score"`
 }
 
@@ -63,8 +67,30 @@ type Fleet struct {
 	Excluded      []Exclusion `json:"excluded"`
 }
 
+// Phase is one phase of a multi-phase run, as planned and done.
+type Phase struct {
+	Name          string `json:"name"`
+	Action        string `json:"action"`
+	Start         string `json:"start"`
+	Matched       int    `json:"matched"`
+	Eligible      int    `json:"eligible"`
+	Selected      int    `json:"selected"`
+	SelectionRule string `json:"selection_rule"`
+	Acted         int    `json:"acted"`
+	Aborted       bool   `json:"aborted,omitempty"`
+}
+
+// Service is what the probes of one service saw.
+type Service struct {
+	Name         string  `json:"name"`
+	Probes       int     `json:"probes"`
+	Failures     int     `json:"failures"`
+	Availability float64 `json:"availability_percent"`
+}
+
 // Exclusion is an instance the run would not touch.
 type Exclusion struct {
+	Phase      string `json:"phase,omitempty"`
 	InstanceID string `json:"instance_id"`
 	AZ         string `json:"az"`
 	Reason     string `json:"reason"`
@@ -72,6 +98,7 @@ type Exclusion struct {
 
 // Wave is one wave as executed.
 type Wave struct {
+	Phase       string    `json:"phase,omitempty"`
 	Index       int       `json:"index"`
 	InstanceIDs []string  `json:"instance_ids"`
 	StartedAt   time.Time `json:"started_at"`
@@ -79,11 +106,20 @@ type Wave struct {
 	Gate        string    `json:"gate"`
 	GateSeconds float64   `json:"gate_seconds"`
 	Pending     []string  `json:"pending,omitempty"`
+	Skipped     []Skip    `json:"skipped,omitempty"`
+}
+
+// Skip is a planned instance the run did not act on, and why.
+type Skip struct {
+	InstanceID string `json:"instance_id"`
+	Reason     string `json:"reason"`
 }
 
 // Instance is one selected instance's story.
 type Instance struct {
+	Phase              string     `json:"phase,omitempty"`
 	InstanceID         string     `json:"instance_id"`
+	Region             string     `json:"region,omitempty"`
 	AZ                 string     `json:"az"`
 	Wave               int        `json:"wave"`
 	Acted              bool       `json:"acted"`

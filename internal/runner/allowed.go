@@ -11,14 +11,16 @@ import (
 
 // checkAllowed refuses an account or region the scenario's guardrails do
 // not allow, before anything is listed or touched.
-func checkAllowed(g scenario.Guardrails, account, region string, log *zap.Logger) error {
+func checkAllowed(g scenario.Guardrails, account string, regions []string, log *zap.Logger) error {
 	if len(g.AllowedAccounts) > 0 && !slices.Contains(g.AllowedAccounts, account) {
 		log.Warn("refusing account", zap.String("account", account), zap.Strings("allowed_accounts", g.AllowedAccounts))
 		return fmt.Errorf("%w: account %s is not in guardrails.allowed_accounts %v", ErrAborted, account, g.AllowedAccounts)
 	}
-	if len(g.AllowedRegions) > 0 && !slices.Contains(g.AllowedRegions, region) {
-		log.Warn("refusing region", zap.String("region", region), zap.Strings("allowed_regions", g.AllowedRegions))
-		return fmt.Errorf("%w: region %s is not in guardrails.allowed_regions %v", ErrAborted, region, g.AllowedRegions)
+	for _, region := range regions {
+		if len(g.AllowedRegions) > 0 && !slices.Contains(g.AllowedRegions, region) {
+			log.Warn("refusing region", zap.String("region", region), zap.Strings("allowed_regions", g.AllowedRegions))
+			return fmt.Errorf("%w: region %s is not in guardrails.allowed_regions %v", ErrAborted, region, g.AllowedRegions)
+		}
 	}
 	return nil
 }
@@ -28,22 +30,8 @@ func checkAllowed(g scenario.Guardrails, account, region string, log *zap.Logger
 // scenario is refused up front rather than half done.
 func Unsupported(s *scenario.Scenario) []string {
 	var out []string
-	add := func(cond bool, what string) {
-		if cond {
-			out = append(out, what)
-		}
+	if s.Verify.EC2StatusChecks {
+		out = append(out, "verify.ec2_status_checks")
 	}
-	add(len(s.Phases) > 0, "phases")
-	for _, st := range s.Steps() {
-		add(st.Action.Type != scenario.ActionReboot, "action "+st.Action.Type)
-		add(len(st.Target.Regions) > 1, "several regions in target.regions")
-	}
-	add(s.Schedule.Mode == scenario.ScheduleScheduled, "schedule mode scheduled")
-	add(len(s.Verify.Services) > 0, "verify.services")
-	add(s.Verify.EC2StatusChecks, "verify.ec2_status_checks")
-	add(s.Objectives.Availability != nil, "objectives.availability")
-	add(s.Guardrails.AbortBelowAvailability != nil, "guardrails.abort_below_availability")
-	add(s.Guardrails.MaxUnhealthyPercent != nil, "guardrails.max_unhealthy_percent")
-	slices.Sort(out)
-	return slices.Compact(out)
+	return out
 }

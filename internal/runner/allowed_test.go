@@ -11,17 +11,14 @@ import (
 )
 
 func TestUnsupportedListsWhatRunCannotExecute(t *testing.T) {
-	s := &scenario.Scenario{Action: scenario.Action{Type: scenario.ActionReboot}}
-	if got := Unsupported(s); len(got) != 0 {
-		t.Errorf("a plain reboot scenario: %v, want nothing unsupported", got)
-	}
-	s.Phases = []scenario.Phase{{Name: "a", Action: &scenario.Action{Type: scenario.ActionStopStart}}, {Name: "b",
-		Action: &scenario.Action{Type: scenario.ActionStopStart}}}
+	s := &scenario.Scenario{Action: scenario.Action{Type: scenario.ActionStopStart}, Phases: []scenario.Phase{{Name: "a"}}}
 	s.Schedule.Mode = scenario.ScheduleScheduled
-	s.Verify.Services = []scenario.ServiceProbe{{Name: "web"}}
-	want := []string{"action stop-start", "phases", "schedule mode scheduled", "verify.services"}
-	if got := Unsupported(s); !slices.Equal(got, want) {
-		t.Errorf("Unsupported = %v, want %v (sorted, each once)", got, want)
+	if got := Unsupported(s); len(got) != 0 {
+		t.Errorf("phases, stop-start and schedules run now: %v, want nothing unsupported", got)
+	}
+	s.Verify.EC2StatusChecks = true
+	if got := Unsupported(s); !slices.Equal(got, []string{"verify.ec2_status_checks"}) {
+		t.Errorf("Unsupported = %v", got)
 	}
 }
 
@@ -35,12 +32,12 @@ func TestCheckAllowed(t *testing.T) {
 		{"999988887777", "eu-west-1", false},
 		{"111122223333", "us-east-1", false},
 	} {
-		err := checkAllowed(g, tt.account, tt.region, zap.NewNop())
+		err := checkAllowed(g, tt.account, []string{tt.region}, zap.NewNop())
 		if (err == nil) != tt.ok || (err != nil && !errors.Is(err, ErrAborted)) {
 			t.Errorf("checkAllowed(%s, %s) = %v, want ok=%v (an abort)", tt.account, tt.region, err, tt.ok)
 		}
 	}
-	if err := checkAllowed(scenario.Guardrails{}, "any", "any", zap.NewNop()); err != nil {
+	if err := checkAllowed(scenario.Guardrails{}, "any", []string{"any"}, zap.NewNop()); err != nil {
 		t.Errorf("no allow-lists: %v", err)
 	}
 }

@@ -1,6 +1,7 @@
 package runner
 
 import (
+	"sort"
 	"time"
 
 	"gameday/internal/execute"
@@ -13,8 +14,8 @@ import (
 
 // write builds the report for the run so far and writes it. An empty status
 // means the run completed and the score decides passed or failed.
-func (r *recorder) write(status, reason string, res execute.Result, health []verify.InstanceHealth) error {
-	rep := r.build(status, reason, res, health)
+func (r *recorder) write(status, reason string, results []execute.Result, st runState) error {
+	rep := r.build(status, reason, results, st)
 	// The summary shows this report even if the file cannot be written.
 	r.last = rep
 	path, err := report.WriteJSON(r.dir, rep)
@@ -25,16 +26,16 @@ func (r *recorder) write(status, reason string, res execute.Result, health []ver
 	return nil
 }
 
-func (r *recorder) build(status, reason string, res execute.Result, health []verify.InstanceHealth) *report.Report {
+func (r *recorder) build(status, reason string, results []execute.Result, st runState) *report.Report {
 	scn := r.opts.Scenario
 	ended := time.Now()
 	rep := &report.Report{
 		SchemaVersion:  report.SchemaVersion,
 		RunID:          r.runID,
 		GamedayVersion: version.Version,
-		Scenario:       report.Scenario{Name: scn.Name, Description: scn.Description, File: scn.Source, Action: scn.Action.Type},
+		Scenario:       report.Scenario{Name: scn.Name, Description: scn.Description, File: scn.Source, Action: r.actionLabel()},
 		Seed:           r.opts.Seed,
-		Region:         r.opts.Region,
+		Region:         r.opts.Regions[0],
 		Account:        r.opts.Account,
 		Endpoint:       r.opts.Endpoint,
 		Reason:         reason,
@@ -42,10 +43,15 @@ func (r *recorder) build(status, reason string, res execute.Result, health []ver
 		EndedAt:        ended.UTC(),
 		Seconds:        report.Seconds(ended.Sub(r.started)),
 		Fleet:          r.fleetSection(),
-		Waves:          wavesSection(res.Waves),
+		Phases:         r.phasesSection(results),
+		Waves:          wavesSection(results),
 	}
-	outcomes := r.instancesSection(rep, res.Acted, health)
-	rep.Score = score.Compute(outcomes, scn.Objectives)
+	if len(r.opts.Regions) > 1 {
+		rep.Regions = r.opts.Regions
+	}
+	outcomes := r.instancesSection(rep, actedIn(results), st.health)
+	services := servicesSection(rep, st.services)
+	rep.Score = score.Compute(outcomes, services, scn.Objectives)
 	stats := score.RecoveryStats(outcomes)
 	rep.Recovery = report.Recovery{
 		Count: stats.Count, MinSeconds: report.Seconds(stats.Min), P50Seconds: report.Seconds(stats.P50),
@@ -61,24 +67,70 @@ func (r *recorder) build(status, reason string, res execute.Result, health []ver
 	return rep
 }
 
-func (r *recorder) fleetSection() report.Fleet {
-	f := report.Fleet{
-		Matched: r.phase.Matched, Eligible: len(r.phase.Eligible), Selected: len(r.phase.Selected),
-		SelectionRule: r.phase.SelectionRule, Excluded: []report.Exclusion{},
+// actionLabel names the run's action: the one action, or "phases".
+func (r *recorder) actionLabel() string {
+	action := r.plan.Phases[0].Step.Action.Type
+	for _, ph := range r.plan.Phases[1:] {
+		if ph.Step.Action.Type != action {
+			return "phases"
+		}
 	}
-	for _, ex := range r.phase.Excluded {
-		f.Excluded = append(f.Excluded, report.Exclusion{InstanceID: ex.Instance.ID, AZ: ex.Instance.AZ, Reason: ex.Reason})
+	return action
+}
+
+// fleetSection totals the phases: how the targets resolved.
+func (r *recorder) fleetSection() report.Fleet {
+	f := report.Fleet{Excluded: []report.Exclusion{}}
+	for _, ph := range r.plan.Phases {
+		f.Matched = max(f.Matched, ph.Matched)
+		f.Eligible = max(f.Eligible, len(ph.Eligible))
+		f.Selected += len(ph.Selected)
+		if f.SelectionRule != "" {
+			f.SelectionRule += "; "
+		}
+		if len(r.plan.Phases) > 1 {
+			f.SelectionRule += ph.Name + ": "
+		}
+		f.SelectionRule += ph.SelectionRule
+		for _, ex := range ph.Excluded {
+			f.Excluded = append(f.Excluded, report.Exclusion{Phase: phaseLabel(r, ph.Name), InstanceID: ex.Instance.ID,
+				AZ: ex.Instance.AZ, Reason: ex.Reason})
+		}
 	}
 	return f
 }
 
-func wavesSection(waves []execute.WaveResult) []report.Wave {
+func (r *recorder) phasesSection(results []execute.Result) []report.Phase {
+	if len(r.plan.Phases) < 2 {
+		return nil
+	}
+	out := make([]report.Phase, len(r.plan.Phases))
+	for i, ph := range r.plan.Phases {
+		out[i] = report.Phase{Name: ph.Name, Action: ph.Step.Action.Type, Start: ph.Start(), Matched: ph.Matched,
+			Eligible: len(ph.Eligible), Selected: len(ph.Selected), SelectionRule: ph.SelectionRule}
+		if i < len(results) {
+			out[i].Acted, out[i].Aborted = len(results[i].Acted), results[i].Aborted
+		}
+	}
+	return out
+}
+
+func wavesSection(results []execute.Result) []report.Wave {
 	out := []report.Wave{}
-	for _, w := range waves {
-		out = append(out, report.Wave{
-			Index: w.Index, InstanceIDs: w.InstanceIDs, StartedAt: w.StartedAt.UTC(), EndedAt: w.EndedAt.UTC(),
-			Gate: w.Gate, GateSeconds: report.Seconds(w.GateElapsed), Pending: w.Pending,
-		})
+	for _, res := range results {
+		for _, w := range res.Waves {
+			rw := report.Wave{
+				Index: w.Index, InstanceIDs: w.InstanceIDs, StartedAt: w.StartedAt.UTC(), EndedAt: w.EndedAt.UTC(),
+				Gate: w.Gate, GateSeconds: report.Seconds(w.GateElapsed), Pending: w.Pending,
+			}
+			if len(results) > 1 {
+				rw.Phase = res.Phase
+			}
+			for _, s := range w.Skipped {
+				rw.Skipped = append(rw.Skipped, report.Skip{InstanceID: s.ID, Reason: s.Reason})
+			}
+			out = append(out, rw)
+		}
 	}
 	return out
 }
@@ -97,29 +149,32 @@ func (r *recorder) instancesSection(rep *report.Report, acted []string, health [
 	rep.Instances = []report.Instance{}
 	var outcomes []score.Outcome
 	perAZ := map[string]*report.AZSummary{}
-	for _, w := range r.phase.Waves {
-		for _, inst := range w.Instances {
-			h, observed := byID[inst.ID]
-			ri := instanceRecord(inst, w.Index, wasActed[inst.ID], h)
-			rep.Instances = append(rep.Instances, ri)
-			if !ri.Acted {
-				continue
-			}
-			outcomes = append(outcomes, score.Outcome{InstanceID: inst.ID, AZ: inst.AZ, Wave: w.Index,
-				Observed: observed, Recovered: ri.Recovered, Recovery: h.RecoveryTime()})
-			az := perAZ[inst.AZ]
-			if az == nil {
-				az = &report.AZSummary{AZ: inst.AZ}
-				perAZ[inst.AZ] = az
-			}
-			az.Acted++
-			if ri.Recovered {
-				az.Recovered++
+	for _, ph := range r.plan.Phases {
+		for _, w := range ph.Waves {
+			for _, inst := range w.Instances {
+				h, observed := byID[inst.ID]
+				ri := instanceRecord(inst, w.Index, wasActed[inst.ID], h)
+				ri.Phase = phaseLabel(r, ph.Name)
+				rep.Instances = append(rep.Instances, ri)
+				if !ri.Acted || ph.Step.Action.Type == "stop" {
+					continue // an instance left stopped on purpose has no recovery
+				}
+				outcomes = append(outcomes, score.Outcome{InstanceID: inst.ID, AZ: inst.AZ, Wave: w.Index,
+					Observed: observed, Recovered: ri.Recovered, Recovery: h.RecoveryTime()})
+				az := perAZ[inst.AZ]
+				if az == nil {
+					az = &report.AZSummary{AZ: inst.AZ}
+					perAZ[inst.AZ] = az
+				}
+				az.Acted++
+				if ri.Recovered {
+					az.Recovered++
+				}
 			}
 		}
 	}
 	rep.PerAZ = []report.AZSummary{}
-	for _, c := range fleet.CountByAZ(r.phase.Selected) {
+	for _, c := range fleet.CountByAZ(r.plan.Selected()) {
 		if az := perAZ[c.AZ]; az != nil {
 			rep.PerAZ = append(rep.PerAZ, *az)
 		}
@@ -127,9 +182,26 @@ func (r *recorder) instancesSection(rep *report.Report, acted []string, health [
 	return outcomes
 }
 
+func servicesSection(rep *report.Report, samples map[string][]verify.Sample) []score.ServiceOutcome {
+	var out []score.ServiceOutcome
+	for _, name := range sortedNames(samples) {
+		o := score.ServiceOutcome{Name: name}
+		for _, s := range samples[name] {
+			o.Total++
+			if s.OK {
+				o.OK++
+			}
+		}
+		out = append(out, o)
+		rep.Services = append(rep.Services, report.Service{Name: name, Probes: o.Total, Failures: o.Total - o.OK,
+			Availability: o.Availability()})
+	}
+	return out
+}
+
 func instanceRecord(inst fleet.Instance, wave int, acted bool, h verify.InstanceHealth) report.Instance {
 	ri := report.Instance{
-		InstanceID: inst.ID, AZ: inst.AZ, Wave: wave, Acted: acted,
+		InstanceID: inst.ID, Region: inst.Region, AZ: inst.AZ, Wave: wave, Acted: acted,
 		Probes: h.Probes, FailedProbes: h.Failures, LastProbe: h.LastDetail,
 	}
 	if !acted {
@@ -145,10 +217,26 @@ func instanceRecord(inst fleet.Instance, wave int, acted bool, h verify.Instance
 	return ri
 }
 
+func phaseLabel(r *recorder, name string) string {
+	if len(r.plan.Phases) > 1 {
+		return name
+	}
+	return ""
+}
+
 func timePtr(t time.Time) *time.Time {
 	if t.IsZero() {
 		return nil
 	}
 	u := t.UTC()
 	return &u
+}
+
+func sortedNames[V any](m map[string]V) []string {
+	names := make([]string, 0, len(m))
+	for name := range m {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	return names
 }

@@ -59,14 +59,22 @@ type Score struct {
 
 // Compute scores outcomes against objectives.
 //
-// The score has one part today, recovery: the share of acted-on instances
-// that recovered within the recovery limit (recover_all_within, else
-// recovery_max, else at all), times 100. Objectives are judged apart;
-// min_score last, against the score.
-func Compute(outcomes []Outcome, obj scenario.Objectives) Score {
+// The score has two parts: recovery, the share of acted-on instances that
+// recovered within the recovery limit (recover_all_within, else
+// recovery_max, else at all), times 100; and, when services were probed,
+// availability, the lowest service availability in percent. The score is
+// their weighted mean. Objectives are judged apart; min_score last,
+// against the score.
+func Compute(outcomes []Outcome, services []ServiceOutcome, obj scenario.Objectives) Score {
 	s := Score{Met: true}
 	limit := recoveryLimit(obj)
 	s.Parts = append(s.Parts, recoveryPart(outcomes, limit))
+	if len(services) > 0 {
+		s.Parts = append(s.Parts, availabilityPart(services))
+	}
+	if obj.Availability != nil {
+		s.add(availabilityObjective(services, obj.Availability.Value))
+	}
 	stats := RecoveryStats(outcomes)
 	if obj.RecoverAllWithin != nil {
 		s.add(recoverAllWithin(outcomes, obj.RecoverAllWithin.Duration))

@@ -41,7 +41,7 @@ func TestCompute(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got := Compute(tt.outcomes, tt.obj)
+			got := Compute(tt.outcomes, nil, tt.obj)
 			if got.Value != tt.wantValue || got.Met != tt.wantMet {
 				t.Errorf("Compute = value %v met %v, want %v %v (%+v)", got.Value, got.Met, tt.wantValue, tt.wantMet, got)
 			}
@@ -62,11 +62,11 @@ func TestCompute(t *testing.T) {
 }
 
 func TestComputeWithoutAProbeIsNotScored(t *testing.T) {
-	got := Compute([]Outcome{{InstanceID: "i-1"}, {InstanceID: "i-2"}}, scenario.Objectives{})
+	got := Compute([]Outcome{{InstanceID: "i-1"}, {InstanceID: "i-2"}}, nil, scenario.Objectives{})
 	if !got.NotScored || got.Value != 0 || !got.Met || got.Parts[0].Weight != 0 {
 		t.Errorf("Compute = %+v, want not scored, weight 0, met (no objectives)", got)
 	}
-	if got := Compute(nil, scenario.Objectives{}); got.NotScored {
+	if got := Compute(nil, nil, scenario.Objectives{}); got.NotScored {
 		t.Errorf("nothing acted on is scored 0, not 'not scored': %+v", got)
 	}
 }
@@ -117,7 +117,7 @@ func TestRecoveryBoundsAndMinScore(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got := Compute(outs, tt.obj)
+			got := Compute(outs, nil, tt.obj)
 			if got.Value != tt.wantValue {
 				t.Errorf("score %v, want %v", got.Value, tt.wantValue)
 			}
@@ -135,7 +135,28 @@ func TestRecoveryBoundsAndMinScore(t *testing.T) {
 		})
 	}
 	lost := append(outs[:3:3], Outcome{Observed: true})
-	if r := Compute(lost, scenario.Objectives{RecoveryP95: d(time.Hour)}); r.Met || r.Objectives[0].Measured != "1 of 4 instances never recovered" {
+	if r := Compute(lost, nil, scenario.Objectives{RecoveryP95: d(time.Hour)}); r.Met || r.Objectives[0].Measured != "1 of 4 instances never recovered" {
 		t.Errorf("p95 with an instance never recovered: %+v", r.Objectives)
+	}
+}
+
+func TestAvailabilityPartAndObjective(t *testing.T) {
+	outs := recovered(time.Second, time.Second)
+	services := []ServiceOutcome{{Name: "storefront", OK: 190, Total: 200}, {Name: "db", OK: 199, Total: 200}}
+	pct := func(v float64) *scenario.Percent { return &scenario.Percent{Value: v} }
+	got := Compute(outs, services, scenario.Objectives{Availability: pct(99)})
+	// Recovery 100 and availability 95 (the storefront, the lower one): mean 97.5.
+	if got.Value != 97.5 || len(got.Parts) != 2 || got.Parts[1].Value != 95 {
+		t.Errorf("score %v parts %+v, want 97.5 from recovery 100 and availability 95", got.Value, got.Parts)
+	}
+	o := got.Objectives[0]
+	if o.Met || o.Measured != "storefront 95%, db 99.5%" || o.Target != "99%" {
+		t.Errorf("availability objective %+v, want missed on the storefront", o)
+	}
+	if r := Compute(outs, services, scenario.Objectives{Availability: pct(95)}); !r.Met {
+		t.Errorf("availability 95%% against 95%%: %+v, want met (inclusive)", r.Objectives)
+	}
+	if r := Compute(outs, nil, scenario.Objectives{Availability: pct(95)}); r.Met || r.Objectives[0].Measured != "no service was probed" {
+		t.Errorf("no services: %+v", r.Objectives)
 	}
 }

@@ -128,28 +128,8 @@ func (m *Monitor) Stop() {
 
 func (m *Monitor) loop(ctx context.Context, id, url string, offset time.Duration) {
 	defer m.wg.Done()
-	timer := time.NewTimer(offset)
-	defer timer.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-timer.C:
-		}
-		select {
-		case <-ctx.Done():
-			return
-		case m.sem <- struct{}{}:
-		}
-		start := time.Now()
-		res := m.prober.Probe(ctx, url)
-		<-m.sem
-		if ctx.Err() != nil {
-			return // a probe cut short by Stop says nothing about the instance
-		}
-		m.record(id, start, res)
-		timer.Reset(max(0, m.cfg.Interval-time.Since(start)))
-	}
+	probeLoop(ctx, m.cfg.Interval, offset, m.sem, func(ctx context.Context) Result { return m.prober.Probe(ctx, url) },
+		func(start time.Time, res Result) { m.record(id, start, res) })
 }
 
 // MarkActed records that the executor acted on ids at the given time. Call
