@@ -53,6 +53,16 @@ func fastBoot() sim.BootSpec {
 	}
 }
 
+// demoBoot suits scenarios/demo.yaml, which probes every 500 ms: a host
+// down for less than that may never be seen down, and then counts as
+// recovered only after the 10 s no-downtime grace.
+func demoBoot() sim.BootSpec {
+	return sim.BootSpec{
+		Down:     sim.Range{Min: 700 * time.Millisecond, Max: time.Second},
+		Starting: sim.Range{Min: 100 * time.Millisecond, Max: 200 * time.Millisecond},
+	}
+}
+
 type cliResult struct {
 	code           int
 	stdout, stderr string
@@ -92,7 +102,7 @@ func readOnlyReport(t *testing.T, runsDir string) *report.Report {
 
 func TestRunDemoScenarioRebootsExactlyTheSelectedInstances(t *testing.T) {
 	t.Parallel()
-	f := startSim(t, sim.DemoFleet(), fastBoot(), 7)
+	f := startSim(t, sim.DemoFleet(), demoBoot(), 7)
 	runs := t.TempDir()
 	res := runCLI(t, "run", "../../scenarios/demo.yaml", "--endpoint-url", f.url, "--region", "us-east-1",
 		"--runs-dir", runs, "--seed", "7", "--log-level", "debug")

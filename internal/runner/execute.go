@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
 	"time"
 
 	"go.uber.org/zap"
@@ -26,7 +25,7 @@ type recorder struct {
 	started time.Time
 	log     *zap.Logger
 	journal *journal.Writer
-	logFile *os.File
+	logFile *runLog
 	// last and path are the most recent report written and its file.
 	last *report.Report
 	path string
@@ -44,7 +43,7 @@ func (r *recorder) close() {
 	if err := r.journal.Close(); err != nil {
 		r.log.Error("closing the journal", zap.Error(err))
 	}
-	_ = r.logFile.Close()
+	r.logFile.close()
 }
 
 // execute runs the phases under the monitors and writes the final report.

@@ -80,7 +80,8 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 	scn := opts.Scenario
 	started := time.Now()
 	runID := NewRunID(scn.Name, started)
-	log := opts.Log.With(zap.String("run_id", runID))
+	logger, file := newRunLog(opts.Log)
+	log := logger.With(zap.String("run_id", runID))
 	log.Info("run start", zap.String("scenario", scn.Name), zap.Uint64("seed", opts.Seed), zap.Strings("regions", opts.Regions),
 		zap.String("account", opts.Account), zap.String("endpoint", opts.Endpoint), zap.Bool("dry_run", opts.DryRun))
 
@@ -100,7 +101,7 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 			return nil, err
 		}
 	}
-	rec, err := open(opts, runID, p, started, log)
+	rec, err := open(opts, runID, p, started, log, file)
 	if err != nil {
 		return nil, err
 	}
@@ -129,21 +130,20 @@ func listers(ops map[string]fleet.Operator) Listers {
 // open creates the run directory, the journal (start and plan records) and
 // the log file, and writes a first report. All of it happens before any
 // mutation: a full disk or an unwritable runs/ stops the run here.
-func open(opts Options, runID string, p *plan.Plan, started time.Time, base *zap.Logger) (*recorder, error) {
+func open(opts Options, runID string, p *plan.Plan, started time.Time, log *zap.Logger, file *runLog) (*recorder, error) {
 	dir := filepath.Join(opts.RunsDir, runID)
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, fmt.Errorf("runner: create run directory: %w", err)
 	}
-	log, logFile, err := teeLog(base, dir)
-	if err != nil {
+	if err := file.attach(dir); err != nil {
 		return nil, err
 	}
 	w, err := journal.Create(opts.RunsDir, runID)
 	if err != nil {
-		logFile.Close()
+		file.close()
 		return nil, fmt.Errorf("runner: %w", err)
 	}
-	rec := &recorder{opts: opts, runID: runID, dir: dir, plan: p, started: started, log: log, journal: w, logFile: logFile}
+	rec := &recorder{opts: opts, runID: runID, dir: dir, plan: p, started: started, log: log, journal: w, logFile: file}
 	start := journal.Start{
 		RunID: runID, Scenario: opts.Scenario.Name, ScenarioFile: opts.Scenario.Source, Seed: opts.Seed,
 		GamedayVersion: version.Version, Regions: opts.Regions, Account: opts.Account,
