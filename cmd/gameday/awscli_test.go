@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -180,24 +179,7 @@ func (e *awsEnv) awsFails(t *testing.T, code, message string, args ...string) {
 }
 
 // auditRecords reads the simulator's audit log.
-func (e *awsEnv) auditRecords(t *testing.T) []sim.AuditRecord {
-	t.Helper()
-	data, err := os.ReadFile(e.audit)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var out []sim.AuditRecord
-	dec := json.NewDecoder(bytes.NewReader(data))
-	for {
-		var rec sim.AuditRecord
-		if err := dec.Decode(&rec); err == io.EOF {
-			return out
-		} else if err != nil {
-			t.Fatal(err)
-		}
-		out = append(out, rec)
-	}
-}
+func (e *awsEnv) auditRecords(t *testing.T) []sim.AuditRecord { return readAudit(t, e.audit) }
 
 func (e *awsEnv) auditOf(t *testing.T, action string) []sim.AuditRecord {
 	t.Helper()

@@ -2,7 +2,6 @@ package main
 
 import (
 	"bufio"
-	"encoding/json"
 	"errors"
 	"io"
 	"os"
@@ -187,24 +186,13 @@ func onlyReport(t *testing.T, runs string) *report.Report {
 // rebootedIDs reads the ids of successful RebootInstances calls.
 func rebootedIDs(t *testing.T, path string) []string {
 	t.Helper()
-	f, err := os.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
 	var ids []string
-	dec := json.NewDecoder(f)
-	for {
-		var rec sim.AuditRecord
-		if err := dec.Decode(&rec); err == io.EOF {
-			return ids
-		} else if err != nil {
-			t.Fatal(err)
-		}
-		if rec.Action == sim.ActionRebootInstances && rec.ErrorCode == "" && !rec.DryRun {
+	for _, rec := range mutations(readAudit(t, path)) {
+		if rec.Action == sim.ActionRebootInstances {
 			ids = append(ids, rec.InstanceIDs...)
 		}
 	}
+	return ids
 }
 
 func TestFirstInterruptStopsLaunchingWavesAndExitsThree(t *testing.T) {
