@@ -48,6 +48,17 @@ type Report struct {
 	Recovery  Recovery    `json:"recovery"`
 	Services  []Service   `json:"services,omitempty"`
 	Score     score.Score `json:"score"`
+	// Baseline compares this run with an earlier one (--baseline, or the
+	// previous run of the same scenario); absent when there was none.
+	Baseline *Baseline `json:"baseline,omitempty"`
+}
+
+// Baseline is the comparison with an earlier run of the same scenario.
+type Baseline struct {
+	RunID       string             `json:"run_id"`
+	StartedAt   time.Time          `json:"started_at"`
+	Score       float64            `json:"score"`
+	Regressions []score.Regression `json:"regressions"`
 }
 
 // Scenario identifies what was run.
@@ -83,9 +94,36 @@ type Phase struct {
 // Service is what the probes of one service saw.
 type Service struct {
 	Name         string  `json:"name"`
+	URL          string  `json:"url,omitempty"`
 	Probes       int     `json:"probes"`
 	Failures     int     `json:"failures"`
 	Availability float64 `json:"availability_percent"`
+	// LongestOutageSeconds runs from the first failed probe of the longest
+	// run of failures to the next successful probe (or the last probe).
+	LongestOutageSeconds float64 `json:"longest_outage_seconds"`
+	// Latency percentiles of the answered probes, in milliseconds.
+	LatencyP50Ms float64 `json:"latency_p50_ms"`
+	LatencyP95Ms float64 `json:"latency_p95_ms"`
+	LatencyP99Ms float64 `json:"latency_p99_ms"`
+	// Transitions are the changes between up and down, first probe included.
+	Transitions []Transition `json:"transitions"`
+	// Timeline is availability over time in equal buckets.
+	Timeline []Bucket `json:"timeline"`
+}
+
+// Transition is a change of health seen by the probes.
+type Transition struct {
+	At      time.Time `json:"at"`
+	Healthy bool      `json:"healthy"`
+	Detail  string    `json:"detail,omitempty"`
+}
+
+// Bucket counts a service's probes sent in [Start, Start+Seconds).
+type Bucket struct {
+	Start   time.Time `json:"start"`
+	Seconds float64   `json:"seconds"`
+	OK      int       `json:"ok"`
+	Total   int       `json:"total"`
 }
 
 // Exclusion is an instance the run would not touch.
@@ -107,6 +145,9 @@ type Wave struct {
 	GateSeconds float64   `json:"gate_seconds"`
 	Pending     []string  `json:"pending,omitempty"`
 	Skipped     []Skip    `json:"skipped,omitempty"`
+	Acted       int       `json:"acted"`
+	Recovered   int       `json:"recovered"`
+	Recovery    Recovery  `json:"recovery"`
 }
 
 // Skip is a planned instance the run did not act on, and why.
@@ -129,16 +170,23 @@ type Instance struct {
 	Recovered          bool       `json:"recovered"`
 	RecoverySeconds    *float64   `json:"recovery_seconds,omitempty"`
 	NoDowntimeObserved bool       `json:"no_downtime_observed,omitempty"`
-	Probes             int        `json:"probes"`
-	FailedProbes       int        `json:"failed_probes"`
-	LastProbe          string     `json:"last_probe,omitempty"`
+	// FirstFailureSeconds: from the action to the first failed probe.
+	FirstFailureSeconds *float64 `json:"first_failure_seconds,omitempty"`
+	// DowntimeSeconds: time spent unhealthy after the action, up to the
+	// recovery or the end of observation.
+	DowntimeSeconds *float64     `json:"downtime_seconds,omitempty"`
+	Probes          int          `json:"probes"`
+	FailedProbes    int          `json:"failed_probes"`
+	LastProbe       string       `json:"last_probe,omitempty"`
+	Transitions     []Transition `json:"transitions"`
 }
 
 // AZSummary counts per availability zone.
 type AZSummary struct {
-	AZ        string `json:"az"`
-	Acted     int    `json:"acted"`
-	Recovered int    `json:"recovered"`
+	AZ        string   `json:"az"`
+	Acted     int      `json:"acted"`
+	Recovered int      `json:"recovered"`
+	Recovery  Recovery `json:"recovery"`
 }
 
 // Recovery summarises recovery times in seconds.

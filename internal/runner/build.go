@@ -49,14 +49,11 @@ func (r *recorder) build(status, reason string, results []execute.Result, st run
 	if len(r.opts.Regions) > 1 {
 		rep.Regions = r.opts.Regions
 	}
-	outcomes := r.instancesSection(rep, actedIn(results), st.health)
-	services := servicesSection(rep, st.services)
+	outcomes := r.instancesSection(rep, actedIn(results), st.health, ended)
+	waveOutcomes(rep.Waves, rep.Instances, outcomes)
+	services := r.servicesSection(rep, st.services, ended)
 	rep.Score = score.Compute(outcomes, services, scn.Objectives)
-	stats := score.RecoveryStats(outcomes)
-	rep.Recovery = report.Recovery{
-		Count: stats.Count, MinSeconds: report.Seconds(stats.Min), P50Seconds: report.Seconds(stats.P50),
-		P95Seconds: report.Seconds(stats.P95), MaxSeconds: report.Seconds(stats.Max),
-	}
+	rep.Recovery = recoveryRecord(outcomes)
 	rep.Status = status
 	if status == "" {
 		rep.Status = report.StatusFailed
@@ -137,7 +134,7 @@ func wavesSection(results []execute.Result) []report.Wave {
 
 // instancesSection fills the per-instance and per-AZ parts of rep and
 // returns the outcomes of the acted-on instances for scoring.
-func (r *recorder) instancesSection(rep *report.Report, acted []string, health []verify.InstanceHealth) []score.Outcome {
+func (r *recorder) instancesSection(rep *report.Report, acted []string, health []verify.InstanceHealth, ended time.Time) []score.Outcome {
 	byID := make(map[string]verify.InstanceHealth, len(health))
 	for _, h := range health {
 		byID[h.InstanceID] = h
@@ -149,18 +146,21 @@ func (r *recorder) instancesSection(rep *report.Report, acted []string, health [
 	rep.Instances = []report.Instance{}
 	var outcomes []score.Outcome
 	perAZ := map[string]*report.AZSummary{}
+	azOutcomes := map[string][]score.Outcome{}
 	for _, ph := range r.plan.Phases {
 		for _, w := range ph.Waves {
 			for _, inst := range w.Instances {
 				h, observed := byID[inst.ID]
-				ri := instanceRecord(inst, w.Index, wasActed[inst.ID], h)
+				ri := instanceRecord(inst, w.Index, wasActed[inst.ID], h, ended)
 				ri.Phase = phaseLabel(r, ph.Name)
 				rep.Instances = append(rep.Instances, ri)
 				if !ri.Acted || ph.Step.Action.Type == "stop" {
 					continue // an instance left stopped on purpose has no recovery
 				}
-				outcomes = append(outcomes, score.Outcome{InstanceID: inst.ID, AZ: inst.AZ, Wave: w.Index,
-					Observed: observed, Recovered: ri.Recovered, Recovery: h.RecoveryTime()})
+				o := score.Outcome{InstanceID: inst.ID, AZ: inst.AZ, Wave: w.Index,
+					Observed: observed, Recovered: ri.Recovered, Recovery: h.RecoveryTime()}
+				outcomes = append(outcomes, o)
+				azOutcomes[inst.AZ] = append(azOutcomes[inst.AZ], o)
 				az := perAZ[inst.AZ]
 				if az == nil {
 					az = &report.AZSummary{AZ: inst.AZ}
@@ -176,39 +176,45 @@ func (r *recorder) instancesSection(rep *report.Report, acted []string, health [
 	rep.PerAZ = []report.AZSummary{}
 	for _, c := range fleet.CountByAZ(r.plan.Selected()) {
 		if az := perAZ[c.AZ]; az != nil {
+			az.Recovery = recoveryRecord(azOutcomes[c.AZ])
 			rep.PerAZ = append(rep.PerAZ, *az)
 		}
 	}
 	return outcomes
 }
 
-func servicesSection(rep *report.Report, samples map[string][]verify.Sample) []score.ServiceOutcome {
+func (r *recorder) servicesSection(rep *report.Report, samples map[string][]verify.Sample, ended time.Time) []score.ServiceOutcome {
+	urls := map[string]string{}
+	for _, p := range r.opts.Scenario.Verify.Services {
+		urls[p.Name] = p.URL
+	}
 	var out []score.ServiceOutcome
 	for _, name := range sortedNames(samples) {
-		o := score.ServiceOutcome{Name: name}
-		for _, s := range samples[name] {
-			o.Total++
-			if s.OK {
-				o.OK++
-			}
-		}
-		out = append(out, o)
-		rep.Services = append(rep.Services, report.Service{Name: name, Probes: o.Total, Failures: o.Total - o.OK,
-			Availability: o.Availability()})
+		svc := serviceRecord(name, urls[name], samples[name], r.started, ended)
+		out = append(out, score.ServiceOutcome{Name: name, OK: svc.Probes - svc.Failures, Total: svc.Probes})
+		rep.Services = append(rep.Services, svc)
 	}
 	return out
 }
 
-func instanceRecord(inst fleet.Instance, wave int, acted bool, h verify.InstanceHealth) report.Instance {
+func instanceRecord(inst fleet.Instance, wave int, acted bool, h verify.InstanceHealth, ended time.Time) report.Instance {
 	ri := report.Instance{
 		InstanceID: inst.ID, Region: inst.Region, AZ: inst.AZ, Wave: wave, Acted: acted,
-		Probes: h.Probes, FailedProbes: h.Failures, LastProbe: h.LastDetail,
+		Probes: h.Probes, FailedProbes: h.Failures, LastProbe: h.LastDetail, Transitions: transitions(h.Transitions),
 	}
 	if !acted {
 		return ri
 	}
 	ri.ActedAt = timePtr(h.ActedAt)
 	ri.DownAt = timePtr(h.DownAt)
+	if !h.ActedAt.IsZero() && h.Seen {
+		if !h.DownAt.IsZero() {
+			first := report.Seconds(h.DownAt.Sub(h.ActedAt))
+			ri.FirstFailureSeconds = &first
+		}
+		down := report.Seconds(downtime(h, ended))
+		ri.DowntimeSeconds = &down
+	}
 	if h.Recovered() {
 		secs := report.Seconds(h.RecoveryTime())
 		ri.Recovered, ri.RecoveredAt, ri.RecoverySeconds = true, timePtr(h.RecoveredAt), &secs
