@@ -239,3 +239,12 @@ func Round(d time.Duration) time.Duration {
 }
 
 func clamp(v float64) float64 { return max(0, min(100, v)) }
+
+// Regression is an objective (or the score) that got worse than in a
+// baseline run.
+type Regression struct {
+	Objective string `json:"objective"`
+	Baseline  string `json:"baseline"`
+	Current   string `json:"current"`
+	Detail    string `json:"detail"`
+}
