@@ -41,6 +41,8 @@ type rehearsal struct {
 	// confirm, when set, is asked before the first mutation.
 	confirm func(r rehearsal, selected int) error
 	account string
+	// baseline names the run to compare with ("" the previous one, "none").
+	baseline string
 }
 
 func (r rehearsal) where() string {
@@ -53,6 +55,10 @@ func (a *app) rehearse(ctx context.Context, r rehearsal) error {
 	if missing := runner.Unsupported(r.scenario); len(missing) > 0 {
 		return usageError("gameday run cannot execute %s yet: %s (gameday plan shows what it would do)",
 			r.scenario.Source, strings.Join(missing, ", "))
+	}
+	baseline, err := runner.FindBaseline(r.runsDir, r.scenario.Name, r.baseline)
+	if err != nil {
+		return usageError("--baseline: %v", err)
 	}
 	operators, endpoints, err := a.connectAll(ctx, &r)
 	if err != nil {
@@ -69,7 +75,7 @@ func (a *app) rehearse(ctx context.Context, r rehearsal) error {
 		Scenario: r.scenario, Operators: operators, Regions: r.regions, Account: r.account,
 		Endpoint: r.session.EndpointURL, Endpoints: endpoints, Seed: seed, RunsDir: r.runsDir,
 		LoopbackOnly: r.loopback, DryRun: r.dryRun, Force: r.force, Out: a.out, Log: a.log,
-		StateTimeout: r.stateTimeout, PollInterval: r.pollInterval,
+		StateTimeout: r.stateTimeout, PollInterval: r.pollInterval, Baseline: baseline,
 	}
 	if r.confirm != nil {
 		opts.Confirm = func(p *plan.Plan) error { return r.confirm(r, len(p.Selected())) }

@@ -29,6 +29,7 @@ type runOptions struct {
 	force        bool
 	stateTimeout time.Duration
 	pollInterval time.Duration
+	baseline     string
 }
 
 func (a *app) newRunCmd() *cobra.Command {
@@ -59,6 +60,7 @@ scenario name), unless --yes is given; against a loopback simulator it does not.
 	f.BoolVar(&opts.force, "force", false, "act even on instances another run still claims with unexpired dead-man tags")
 	f.DurationVar(&opts.stateTimeout, "state-timeout", 10*time.Minute, "how long to wait for instances to be stopped or running before the run fails")
 	f.DurationVar(&opts.pollInterval, "poll-interval", 2*time.Second, "how often to read instance states back while waiting for them")
+	f.StringVar(&opts.baseline, "baseline", "", `run ID to compare with and flag regressions against (default: the previous completed run of the same scenario; "none" to compare with nothing)`)
 	return cmd
 }
 
@@ -73,7 +75,7 @@ func (a *app) runRun(ctx context.Context, opts *runOptions) error {
 	}
 	r := rehearsal{scenario: scn, session: opts.session, regions: regions, seed: opts.seed, runsDir: opts.runsDir,
 		loopback: allLoopback(opts.session, regions), dryRun: opts.dryRun, force: opts.force,
-		stateTimeout: opts.stateTimeout, pollInterval: opts.pollInterval}
+		stateTimeout: opts.stateTimeout, pollInterval: opts.pollInterval, baseline: opts.baseline}
 	if !r.loopback && !opts.yes && !opts.dryRun {
 		r.confirm = a.confirmByName
 	}

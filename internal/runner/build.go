@@ -60,6 +60,8 @@ func (r *recorder) build(status, reason string, results []execute.Result, st run
 		if rep.Score.Met {
 			rep.Status = report.StatusPassed
 		}
+		// Only a completed run measured what its baseline measured.
+		rep.Baseline = baselineSection(rep.Score, r.opts.Baseline)
 	}
 	return rep
 }

@@ -57,6 +57,9 @@ type Options struct {
 	// and running states (defaults 10m and 2s).
 	StateTimeout time.Duration
 	PollInterval time.Duration
+	// Baseline, when set, is the earlier run this one is compared with
+	// (see FindBaseline).
+	Baseline *report.Report
 	// Out receives the plan, a line per wave and the summary.
 	Out io.Writer
 	Log *zap.Logger
@@ -85,6 +88,7 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 	log.Info("run start", zap.String("scenario", scn.Name), zap.Uint64("seed", opts.Seed), zap.Strings("regions", opts.Regions),
 		zap.String("account", opts.Account), zap.String("endpoint", opts.Endpoint), zap.Bool("dry_run", opts.DryRun))
 
+	logBaseline(log, opts.Baseline)
 	if err := checkAllowed(scn.Guardrails, opts.Account, opts.Regions, log); err != nil {
 		return nil, err
 	}

@@ -14,7 +14,9 @@ var t0 = time.Date(2026, 11, 22, 10, 0, 0, 0, time.UTC)
 func at(sec float64) time.Time { return t0.Add(time.Duration(sec * float64(time.Second))) }
 
 func TestDowntime(t *testing.T) {
-	tr := func(sec float64, healthy bool) verify.Transition { return verify.Transition{At: at(sec), Healthy: healthy} }
+	tr := func(sec float64, healthy bool) verify.Transition {
+		return verify.Transition{At: at(sec), Healthy: healthy}
+	}
 	cases := []struct {
 		name  string
 		acted float64
