@@ -2,7 +2,10 @@ package score
 
 import (
 	"fmt"
+	"math"
 	"strings"
+
+	"gameday/internal/scenario"
 )
 
 // ServiceOutcome is what the probes of one service saw during a run.
@@ -33,15 +36,27 @@ func lowest(services []ServiceOutcome) ServiceOutcome {
 	return worst
 }
 
-func availabilityPart(services []ServiceOutcome) Part {
+// availabilityPart is the lowest service availability in percent, whatever
+// the objective: availability already has a 0..100 scale, and a point of
+// availability lost costs a point of the part. The objective, when set, is
+// shown next to it and judged apart.
+func availabilityPart(services []ServiceOutcome, target *scenario.Percent) Part {
 	worst := lowest(services)
-	return Part{Name: "availability", Weight: 1, Value: worst.Availability(),
-		Detail: fmt.Sprintf("lowest service availability: %s %s (%d of %d probes ok)", worst.Name,
-			formatPercent(worst.Availability()), worst.OK, worst.Total)}
+	p := Part{Name: "availability", Weight: 1, Value: round1(worst.Availability()),
+		Measured: fmt.Sprintf("%s %s", worst.Name, formatPercent(worst.Availability()))}
+	p.Detail = fmt.Sprintf("lowest service availability: %s %s (%d of %d probes ok)", worst.Name,
+		formatPercent(worst.Availability()), worst.OK, worst.Total)
+	if target != nil {
+		p.Target = formatPercent(target.Value)
+		p.Detail += " vs objective " + p.Target
+	} else {
+		p.Detail += " (no availability objective set)"
+	}
+	return p
 }
 
 func availabilityObjective(services []ServiceOutcome, target float64) ObjectiveResult {
-	r := ObjectiveResult{Name: "availability", Target: formatPercent(target)}
+	r := ObjectiveResult{Name: "availability", Target: formatPercent(target), Unit: UnitPercent}
 	if len(services) == 0 {
 		r.Measured = "no service was probed"
 		return r
@@ -53,6 +68,7 @@ func availabilityObjective(services []ServiceOutcome, target float64) ObjectiveR
 		r.Met = r.Met && s.Availability() >= target
 	}
 	r.Measured = strings.Join(parts, ", ")
+	r.MeasuredValue = ptr(math.Round(lowest(services).Availability()*100) / 100)
 	return r
 }
 

@@ -31,9 +31,16 @@ type Outcome struct {
 type Part struct {
 	Name   string  `json:"name"`
 	Weight float64 `json:"weight"`
-	// Value is 0..100.
-	Value  float64 `json:"value"`
-	Detail string  `json:"detail"`
+	// Value is 0..100, rounded to one decimal.
+	Value float64 `json:"value"`
+	// Detail says in one line what was measured against what, for example
+	// "p95 42.1s vs objective 1m0s".
+	Detail string `json:"detail"`
+	// Target is the objective the part is measured against, absent when
+	// the scenario sets none for it.
+	Target string `json:"target,omitempty"`
+	// Measured is what the part measured, for example "2 of 3 within 5s".
+	Measured string `json:"measured,omitempty"`
 }
 
 // ObjectiveResult is one objective's verdict.
@@ -42,7 +49,21 @@ type ObjectiveResult struct {
 	Target   string `json:"target"`
 	Measured string `json:"measured"`
 	Met      bool   `json:"met"`
+	// MeasuredValue is Measured as a number in Unit, for comparing runs:
+	// seconds for recovery times, percent for availability (the lowest
+	// service), points for min_score (the score). Absent when nothing
+	// could be measured, such as when an instance never recovered.
+	MeasuredValue *float64 `json:"measured_value,omitempty"`
+	// Unit of MeasuredValue: UnitSeconds, UnitPercent or UnitPoints.
+	Unit string `json:"unit,omitempty"`
 }
+
+// Units of ObjectiveResult.MeasuredValue.
+const (
+	UnitSeconds = "s"
+	UnitPercent = "%"
+	UnitPoints  = "points"
+)
 
 // Score is the verdict of a run.
 type Score struct {
@@ -50,7 +71,9 @@ type Score struct {
 	Value      float64           `json:"value"`
 	Parts      []Part            `json:"parts"`
 	Objectives []ObjectiveResult `json:"objectives"`
-	// NoObjectives: the scenario set none, so Met is vacuously true.
+	// NoObjectives: the scenario set none, so Met is vacuously true. The
+	// parts and the score are still computed; they are informational, and
+	// each part's Detail says which objective it lacked.
 	NoObjectives bool `json:"no_objectives"`
 	// NotScored: nothing was measured (no probe), so Value means nothing.
 	NotScored bool `json:"not_scored,omitempty"`
@@ -59,23 +82,32 @@ type Score struct {
 
 // Compute scores outcomes against objectives.
 //
-// The score has two parts: recovery, the share of acted-on instances that
-// recovered within the recovery limit (recover_all_within, else
-// recovery_max, else at all), times 100; and, when services were probed,
-// availability, the lowest service availability in percent. The score is
-// their weighted mean. Objectives are judged apart; min_score last,
-// against the score.
+// The score is the weighted mean of up to three parts, each 0..100 and
+// rounded to one decimal (docs/scoring.md has the formulas):
+//
+//   - recovery: the share of acted-on instances that recovered within the
+//     recovery limit (recover_all_within, else recovery_max, else at all);
+//   - recovery_time, when recovery_p95 or recovery_max is set: 100 while
+//     the recovery time is within the objective, else 100 x objective /
+//     measured, 0 when an instance never recovered;
+//   - availability, when services were probed: the lowest service
+//     availability in percent.
+//
+// Objectives are judged apart; min_score last, against the score. Without
+// objectives the parts are still computed and NoObjectives is set.
 func Compute(outcomes []Outcome, services []ServiceOutcome, obj scenario.Objectives) Score {
 	s := Score{Met: true}
-	limit := recoveryLimit(obj)
-	s.Parts = append(s.Parts, recoveryPart(outcomes, limit))
+	stats := RecoveryStats(outcomes)
+	s.Parts = append(s.Parts, recoveryPart(outcomes, recoveryLimit(obj)))
+	if p, ok := recoveryTimePart(outcomes, stats, obj); ok {
+		s.Parts = append(s.Parts, p)
+	}
 	if len(services) > 0 {
-		s.Parts = append(s.Parts, availabilityPart(services))
+		s.Parts = append(s.Parts, availabilityPart(services, obj.Availability))
 	}
 	if obj.Availability != nil {
 		s.add(availabilityObjective(services, obj.Availability.Value))
 	}
-	stats := RecoveryStats(outcomes)
 	if obj.RecoverAllWithin != nil {
 		s.add(recoverAllWithin(outcomes, obj.RecoverAllWithin.Duration))
 	}
@@ -85,19 +117,26 @@ func Compute(outcomes []Outcome, services []ServiceOutcome, obj scenario.Objecti
 	if obj.RecoveryMax != nil {
 		s.add(recoveryBound("recovery_max", obj.RecoveryMax.Duration, stats.Max, outcomes))
 	}
+	// The mean is taken in tenths, the parts' precision, so that a half
+	// tenth rounds up whatever floating point makes of it.
 	var sum, weights float64
 	for _, p := range s.Parts {
-		sum += p.Weight * p.Value
+		sum += p.Weight * math.Round(p.Value*10)
 		weights += p.Weight
 	}
 	if weights > 0 {
-		s.Value = clamp(math.Round(sum/weights*10) / 10)
+		s.Value = clamp(math.Round(sum/weights) / 10)
 	} else {
 		s.NotScored = len(outcomes) > 0
 	}
 	if obj.MinScore != nil {
-		s.add(ObjectiveResult{Name: "min_score", Target: formatNumber(*obj.MinScore),
-			Measured: "score " + formatNumber(s.Value), Met: !s.NotScored && s.Value >= *obj.MinScore})
+		r := ObjectiveResult{Name: "min_score", Target: formatNumber(*obj.MinScore), Unit: UnitPoints}
+		if s.NotScored {
+			r.Measured = "not scored: nothing was measured"
+		} else {
+			r.Measured, r.MeasuredValue, r.Met = "score "+formatNumber(s.Value), ptr(s.Value), s.Value >= *obj.MinScore
+		}
+		s.add(r)
 	}
 	s.NoObjectives = len(s.Objectives) == 0
 	return s
@@ -108,13 +147,19 @@ func (s *Score) add(r ObjectiveResult) {
 	s.Met = s.Met && r.Met
 }
 
+// limitSource is a recovery limit and the objective that set it.
+type limitSource struct {
+	name string
+	d    time.Duration
+}
+
 // recoveryLimit is the recovery time the recovery part counts within.
-func recoveryLimit(obj scenario.Objectives) *time.Duration {
+func recoveryLimit(obj scenario.Objectives) *limitSource {
 	switch {
 	case obj.RecoverAllWithin != nil:
-		return &obj.RecoverAllWithin.Duration
+		return &limitSource{"recover_all_within", obj.RecoverAllWithin.Duration}
 	case obj.RecoveryMax != nil:
-		return &obj.RecoveryMax.Duration
+		return &limitSource{"recovery_max", obj.RecoveryMax.Duration}
 	}
 	return nil
 }
@@ -122,13 +167,8 @@ func recoveryLimit(obj scenario.Objectives) *time.Duration {
 // recoveryBound judges a statistic of the recovery times (p95, max). An
 // instance that never recovered has no recovery time: the bound is missed.
 func recoveryBound(name string, limit, measured time.Duration, outcomes []Outcome) ObjectiveResult {
-	r := ObjectiveResult{Name: name, Target: limit.String()}
-	lost := 0
-	for _, o := range outcomes {
-		if !o.Recovered {
-			lost++
-		}
-	}
+	r := ObjectiveResult{Name: name, Target: limit.String(), Unit: UnitSeconds}
+	lost := countLost(outcomes)
 	switch {
 	case len(outcomes) == 0:
 		r.Measured = "no instance was acted on"
@@ -136,15 +176,31 @@ func recoveryBound(name string, limit, measured time.Duration, outcomes []Outcom
 		r.Measured = fmt.Sprintf("%d of %d instances never recovered", lost, len(outcomes))
 	default:
 		r.Measured = Round(measured).String()
+		r.MeasuredValue = ptr(Round(measured).Seconds())
 		r.Met = measured <= limit
 	}
 	return r
 }
 
+func countLost(outcomes []Outcome) int {
+	lost := 0
+	for _, o := range outcomes {
+		if !o.Recovered {
+			lost++
+		}
+	}
+	return lost
+}
+
+func ptr(v float64) *float64 { return &v }
+
 func formatNumber(v float64) string { return strconv.FormatFloat(v, 'f', -1, 64) }
 
-func recoveryPart(outcomes []Outcome, limit *time.Duration) Part {
+func recoveryPart(outcomes []Outcome, limit *limitSource) Part {
 	p := Part{Name: "recovery", Weight: 1}
+	if limit != nil {
+		p.Target = fmt.Sprintf("all within %s (%s)", limit.d, limit.name)
+	}
 	if len(outcomes) == 0 {
 		p.Detail = "no instance was acted on"
 		return p
@@ -155,21 +211,23 @@ func recoveryPart(outcomes []Outcome, limit *time.Duration) Part {
 	}
 	ok := 0
 	for _, o := range outcomes {
-		if o.Recovered && (limit == nil || o.Recovery <= *limit) {
+		if o.Recovered && (limit == nil || o.Recovery <= limit.d) {
 			ok++
 		}
 	}
-	p.Value = 100 * float64(ok) / float64(len(outcomes))
+	p.Value = round1(100 * float64(ok) / float64(len(outcomes)))
 	if limit != nil {
-		p.Detail = fmt.Sprintf("%d of %d instances recovered within %s", ok, len(outcomes), *limit)
+		p.Measured = fmt.Sprintf("%d of %d within %s", ok, len(outcomes), limit.d)
+		p.Detail = fmt.Sprintf("%d of %d instances recovered within %s (%s)", ok, len(outcomes), limit.d, limit.name)
 	} else {
-		p.Detail = fmt.Sprintf("%d of %d instances recovered", ok, len(outcomes))
+		p.Measured = fmt.Sprintf("%d of %d recovered", ok, len(outcomes))
+		p.Detail = fmt.Sprintf("%d of %d instances recovered (no recovery time objective set)", ok, len(outcomes))
 	}
 	return p
 }
 
 func recoverAllWithin(outcomes []Outcome, limit time.Duration) ObjectiveResult {
-	r := ObjectiveResult{Name: "recover_all_within", Target: limit.String()}
+	r := ObjectiveResult{Name: "recover_all_within", Target: limit.String(), Unit: UnitSeconds}
 	notRecovered := 0
 	var slowest time.Duration
 	for _, o := range outcomes {
@@ -186,6 +244,7 @@ func recoverAllWithin(outcomes []Outcome, limit time.Duration) ObjectiveResult {
 		r.Measured = fmt.Sprintf("%d of %d instances never recovered", notRecovered, len(outcomes))
 	default:
 		r.Measured = fmt.Sprintf("slowest recovery %s", Round(slowest))
+		r.MeasuredValue = ptr(Round(slowest).Seconds())
 		r.Met = slowest <= limit
 	}
 	return r
@@ -238,13 +297,13 @@ func Round(d time.Duration) time.Duration {
 	return d.Round(100 * time.Millisecond)
 }
 
-func clamp(v float64) float64 { return max(0, min(100, v)) }
-
-// Regression is an objective (or the score) that got worse than in a
-// baseline run.
-type Regression struct {
-	Objective string `json:"objective"`
-	Baseline  string `json:"baseline"`
-	Current   string `json:"current"`
-	Detail    string `json:"detail"`
+// clamp bounds v to 0..100; NaN counts as 0.
+func clamp(v float64) float64 {
+	if math.IsNaN(v) {
+		return 0
+	}
+	return max(0, min(100, v))
 }
+
+// round1 clamps v to 0..100 and rounds it to one decimal.
+func round1(v float64) float64 { return clamp(math.Round(clamp(v)*10) / 10) }

@@ -107,8 +107,11 @@ func TestRecoveryBoundsAndMinScore(t *testing.T) {
 		want      map[string]bool // objective -> met
 	}{
 		{"p95 met", scenario.Objectives{RecoveryP95: d(19 * s)}, 100, map[string]bool{"recovery_p95": true}},
-		{"p95 missed", scenario.Objectives{RecoveryP95: d(18 * s)}, 100, map[string]bool{"recovery_p95": false}},
-		// recovery_max also limits the score's recovery part: 15 of 20 = 75.
+		// recovery 100 (no limit: all recovered); recovery_time 100 x 18/19 =
+		// 94.74 -> 94.7; mean (100 + 94.7) / 2 = 97.35 -> 97.4 (half rounds up).
+		{"p95 missed", scenario.Objectives{RecoveryP95: d(18 * s)}, 97.4, map[string]bool{"recovery_p95": false}},
+		// recovery_max also limits the score's recovery part: 15 of 20 = 75;
+		// recovery_time: max 20 s vs 15 s = 100 x 15/20 = 75; mean 75.
 		{"max missed, part counts within it", scenario.Objectives{RecoveryMax: d(15 * s)}, 75, map[string]bool{"recovery_max": false}},
 		{"min score met", scenario.Objectives{RecoveryMax: d(15 * s), MinScore: score(75)}, 75,
 			map[string]bool{"recovery_max": false, "min_score": true}},
