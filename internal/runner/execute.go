@@ -12,6 +12,7 @@ import (
 	"gameday/internal/journal"
 	"gameday/internal/plan"
 	"gameday/internal/report"
+	"gameday/internal/scenario"
 	"gameday/internal/schedule"
 	"gameday/internal/verify"
 )
@@ -76,7 +77,7 @@ func (r *recorder) execute(ctx context.Context) (*Result, error) {
 		st.restored = r.restore(ctx)
 	case !r.opts.DryRun:
 		r.releaseLeftStopped(ctx)
-		r.observeRecovery(ctx, mons, actedIn(results))
+		r.observeRecovery(ctx, mons, r.expectedToRecover(results))
 	}
 	mons.stop()
 	st = r.observed(mons, st)
@@ -166,6 +167,23 @@ func actedIn(results []execute.Result) []string {
 	var ids []string
 	for _, res := range results {
 		ids = append(ids, res.Acted...)
+	}
+	return ids
+}
+
+// expectedToRecover lists the acted-on instances that should come back:
+// all but those of `stop` phases, which stay stopped on purpose and would
+// only make the observation wait out its whole limit.
+func (r *recorder) expectedToRecover(results []execute.Result) []string {
+	leftStopped := map[string]bool{}
+	for _, ph := range r.plan.Phases {
+		leftStopped[ph.Name] = ph.Step.Action.Type == scenario.ActionStop
+	}
+	var ids []string
+	for _, res := range results {
+		if !leftStopped[res.Phase] {
+			ids = append(ids, res.Acted...)
+		}
 	}
 	return ids
 }
