@@ -19,6 +19,7 @@ type demoOptions struct {
 	scenarioPath string
 	seed         seedFlag
 	runsDir      string
+	progress     progressFlag
 }
 
 func (a *app) newDemoCmd() *cobra.Command {
@@ -40,6 +41,7 @@ every recovery and score it. Nothing leaves this machine: the simulator listens 
 	f.StringVar(&opts.scenarioPath, "scenario", "", "scenario file to run instead of the built-in demo scenario")
 	f.Var(&opts.seed, "seed", "seed for the simulated fleet and the plan (default: random and printed)")
 	f.StringVar(&opts.runsDir, "runs-dir", "runs", "directory that receives one sub-directory per run")
+	addProgressFlag(f, &opts.progress)
 	return cmd
 }
 
@@ -52,6 +54,8 @@ func (a *app) runDemo(ctx context.Context, opts *demoOptions) error {
 	// printed seed replays the whole demo.
 	seed, _ := opts.seed.choose(scn)
 	opts.seed = seedFlag{value: seed, set: true}
+	// Before the simulator starts, so its log goes through the display too.
+	disp := a.progressDisplay(opts.progress)
 	spec := sim.DemoFleet()
 	s, err := sim.New(spec, sim.Options{Seed: seed, Listeners: true, Logger: a.log.Named("sim")})
 	if err != nil {
@@ -76,7 +80,7 @@ func (a *app) runDemo(ctx context.Context, opts *demoOptions) error {
 	}
 	return a.rehearse(ctx, rehearsal{
 		scenario: scn, session: ec2.Session{EndpointURL: srv.URL()}, regions: regions,
-		seed: opts.seed, runsDir: opts.runsDir, loopback: true,
+		seed: opts.seed, runsDir: opts.runsDir, loopback: true, progress: disp,
 	})
 }
 

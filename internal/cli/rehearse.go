@@ -17,6 +17,7 @@ import (
 	"gameday/internal/ec2"
 	"gameday/internal/fleet"
 	"gameday/internal/plan"
+	"gameday/internal/progress"
 	"gameday/internal/report"
 	"gameday/internal/runner"
 	"gameday/internal/scenario"
@@ -41,6 +42,8 @@ type rehearsal struct {
 	// confirm, when set, is asked before the first mutation.
 	confirm func(r rehearsal, selected int) error
 	account string
+	// progress, when set, shows the run's live status (--progress).
+	progress *progress.Display
 	// baseline names the run to compare with ("" the previous one, "none").
 	baseline string
 }
@@ -79,6 +82,9 @@ func (a *app) rehearse(ctx context.Context, r rehearsal) error {
 	}
 	if r.confirm != nil {
 		opts.Confirm = func(p *plan.Plan) error { return r.confirm(r, len(p.Selected())) }
+	}
+	if r.progress != nil {
+		opts.Progress = r.progress
 	}
 	res, err := runner.Run(ctx, opts)
 	if res == nil {

@@ -29,6 +29,7 @@ type runOptions struct {
 	force        bool
 	stateTimeout time.Duration
 	pollInterval time.Duration
+	progress     progressFlag
 	baseline     string
 }
 
@@ -60,6 +61,7 @@ scenario name), unless --yes is given; against a loopback simulator it does not.
 	f.BoolVar(&opts.force, "force", false, "act even on instances another run still claims with unexpired dead-man tags")
 	f.DurationVar(&opts.stateTimeout, "state-timeout", 10*time.Minute, "how long to wait for instances to be stopped or running before the run fails")
 	f.DurationVar(&opts.pollInterval, "poll-interval", 2*time.Second, "how often to read instance states back while waiting for them")
+	addProgressFlag(f, &opts.progress)
 	f.StringVar(&opts.baseline, "baseline", "", `run ID to compare with and flag regressions against (default: the previous completed run of the same scenario; "none" to compare with nothing)`)
 	return cmd
 }
@@ -79,6 +81,7 @@ func (a *app) runRun(ctx context.Context, opts *runOptions) error {
 	if !r.loopback && !opts.yes && !opts.dryRun {
 		r.confirm = a.confirmByName
 	}
+	r.progress = a.progressDisplay(opts.progress)
 	return a.rehearse(ctx, r)
 }
 

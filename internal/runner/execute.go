@@ -30,6 +30,8 @@ type recorder struct {
 	// last and path are the most recent report written and its file.
 	last *report.Report
 	path string
+	// progress feeds the live status line (nil without one).
+	progress *runProgress
 }
 
 // runState is what the run produced, for the report.
@@ -54,12 +56,15 @@ func (r *recorder) execute(ctx context.Context) (*Result, error) {
 		return r.finish(report.StatusError, err.Error(), runState{}, err)
 	}
 	defer mons.stop()
+	gate, stopProgress := r.showProgress(mons, gate)
+	defer stopProgress()
 	if reason, err := r.beforeFirstWave(ctx, mons); reason != "" || err != nil {
 		if err != nil && ctx.Err() != nil {
 			reason = fmt.Sprintf("interrupted before the first wave: %v", context.Cause(ctx))
 		} else if err != nil {
 			reason = err.Error()
 		}
+		stopProgress()
 		mons.stop()
 		return r.finish(report.StatusAborted, reason, r.observed(mons, runState{}), ErrAborted)
 	}
@@ -79,6 +84,7 @@ func (r *recorder) execute(ctx context.Context) (*Result, error) {
 		r.releaseLeftStopped(ctx)
 		r.observeRecovery(ctx, mons, r.expectedToRecover(results))
 	}
+	stopProgress()
 	mons.stop()
 	st = r.observed(mons, st)
 	switch {
@@ -133,7 +139,7 @@ func (r *recorder) deps(gate execute.Gate) execute.Deps {
 		obs.actions[ph.Name] = ph.Step.Action.Type
 	}
 	deps := execute.Deps{
-		Operators: r.opts.Operators, Gate: gate, Journal: r.journal, Log: r.log, RunID: r.runID, Observer: obs,
+		Operators: r.opts.Operators, Gate: gate, Journal: r.journal, Log: r.log, RunID: r.runID, Observer: r.progress.observer(obs),
 	}
 	if g, err := schedule.FromScenario(r.opts.Scenario.Schedule, r.opts.Out, r.log); err == nil && g != nil {
 		deps.Waves = g

@@ -63,6 +63,9 @@ type Options struct {
 	// Out receives the plan, a line per wave and the summary.
 	Out io.Writer
 	Log *zap.Logger
+	// Progress, when set, shows a live status line while the run executes
+	// (progress.Display); Out and Log must then write through it.
+	Progress ProgressDisplay
 }
 
 // ErrAborted marks a run stopped by a gate, a guardrail or the operator.
