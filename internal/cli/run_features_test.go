@@ -50,24 +50,6 @@ objectives: {recovery_max: 30s, min_score: 100}
 	}
 }
 
-func TestRunRefusesWhatItCannotExecuteBeforeAnyCall(t *testing.T) {
-	t.Parallel()
-	f := startSim(t, sim.DemoFleet(), fastBoot(), 4)
-	path := writeScenario(t, featureBase+`waves: {gate_timeout: 30s}
-verify: {ec2_status_checks: true}
-`)
-	res := runCLI(t, "run", path, "--endpoint-url", f.url, "--runs-dir", t.TempDir())
-	if res.code != ExitInvalid || !strings.Contains(res.stderr, "verify.ec2_status_checks") || !strings.Contains(res.stderr, "gameday plan") {
-		t.Fatalf("exit %d, want 2 naming what cannot run\n%s", res.code, res.stderr)
-	}
-	if n := len(f.sim.Audit()); n != 0 {
-		t.Errorf("%d API calls before refusing", n)
-	}
-	if res := runCLI(t, "plan", path, "--endpoint-url", f.url); res.code != ExitMet || !strings.Contains(res.stdout, "cannot execute yet") {
-		t.Errorf("plan: exit %d\n%s", res.code, res.stdout)
-	}
-}
-
 func TestRunRefusesAnAccountOutsideAllowedAccounts(t *testing.T) {
 	t.Parallel()
 	f := startSim(t, sim.DemoFleet(), fastBoot(), 4)

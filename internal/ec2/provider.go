@@ -9,11 +9,13 @@ import (
 	"context"
 	"fmt"
 	"sort"
+	"sync"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	ec2sdk "github.com/aws/aws-sdk-go-v2/service/ec2"
 	"github.com/aws/aws-sdk-go-v2/service/ec2/types"
+	elbv2 "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"go.uber.org/zap"
 
@@ -30,6 +32,13 @@ type EC2API interface {
 	StartInstances(ctx context.Context, in *ec2sdk.StartInstancesInput, opts ...func(*ec2sdk.Options)) (*ec2sdk.StartInstancesOutput, error)
 	CreateTags(ctx context.Context, in *ec2sdk.CreateTagsInput, opts ...func(*ec2sdk.Options)) (*ec2sdk.CreateTagsOutput, error)
 	DeleteTags(ctx context.Context, in *ec2sdk.DeleteTagsInput, opts ...func(*ec2sdk.Options)) (*ec2sdk.DeleteTagsOutput, error)
+	DescribeInstanceStatus(ctx context.Context, in *ec2sdk.DescribeInstanceStatusInput, opts ...func(*ec2sdk.Options)) (*ec2sdk.DescribeInstanceStatusOutput, error)
+}
+
+// ELBAPI lists the ELBv2 methods the provider uses (target health).
+type ELBAPI interface {
+	DescribeTargetGroups(ctx context.Context, in *elbv2.DescribeTargetGroupsInput, opts ...func(*elbv2.Options)) (*elbv2.DescribeTargetGroupsOutput, error)
+	DescribeTargetHealth(ctx context.Context, in *elbv2.DescribeTargetHealthInput, opts ...func(*elbv2.Options)) (*elbv2.DescribeTargetHealthOutput, error)
 }
 
 // STSAPI lists the STS methods the provider uses.
@@ -70,7 +79,12 @@ type Options struct {
 	// RetryBaseDelay and RetryMaxDelay shape the backoff between them.
 	RetryBaseDelay time.Duration
 	RetryMaxDelay  time.Duration
-	Logger         *zap.Logger
+	// ELB reads target health (Provider.TargetHealth). New builds it from
+	// the same configuration as the EC2 client, so it goes to the same
+	// endpoint when one is set (the simulator serves both); nil with
+	// NewWithClients means no target health.
+	ELB    ELBAPI
+	Logger *zap.Logger
 }
 
 func (o Options) withDefaults() Options {
@@ -107,6 +121,8 @@ type Provider struct {
 	opts    Options
 	limiter *ratelimit.Limiter
 	log     *zap.Logger
+	// groups caches target groups resolved from a name or ARN.
+	groups sync.Map // string -> TargetGroup
 }
 
 var (
@@ -116,6 +132,9 @@ var (
 
 // New builds a provider from an SDK configuration (see LoadConfig).
 func New(cfg aws.Config, opts Options) *Provider {
+	if opts.ELB == nil {
+		opts.ELB = elbv2.NewFromConfig(cfg)
+	}
 	return NewWithClients(ec2sdk.NewFromConfig(cfg), sts.NewFromConfig(cfg), cfg.Region, opts)
 }
 

@@ -20,7 +20,7 @@ import (
 // healthy for that long. Unhealthy instances not selected are only logged.
 func (r *recorder) checkSteadyState(ctx context.Context, mon *verify.Monitor) (string, error) {
 	v := r.opts.Scenario.Verify
-	wait := 2*v.Instance.Interval.Duration + v.Instance.Timeout.Duration
+	wait := r.steadyWait()
 	fmt.Fprintf(r.opts.Out, "steady state: probing the eligible instances before the first wave\n")
 	bad, err := mon.WaitSteady(ctx, wait)
 	if err != nil {

@@ -197,6 +197,10 @@ type Verify struct {
 	Services []ServiceProbe `yaml:"services"`
 	// EC2StatusChecks adds AWS's instance and system status checks.
 	EC2StatusChecks bool `yaml:"ec2_status_checks"`
+	// TargetGroups adds the target health of these ELB target groups
+	// (ARNs, or names in the run's region): a registered instance is
+	// healthy only when the load balancer says so.
+	TargetGroups []string `yaml:"target_groups"`
 	// SteadyState: how long everything must be healthy before the first wave.
 	SteadyState Duration `yaml:"steady_state"`
 	// ObserveAfter: how long to keep watching after the last wave.

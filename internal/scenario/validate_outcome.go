@@ -12,7 +12,7 @@ import (
 const needsHealthHint = "add verify.instance or set verify.ec2_status_checks: true"
 
 // healthPaths are the settings that give per-instance health.
-var healthPaths = []string{"verify.instance", "verify.ec2_status_checks"}
+var healthPaths = []string{"verify.instance", "verify.ec2_status_checks", "verify.target_groups"}
 
 const needsServicesHint = `add verify.services, e.g. [{name: storefront, url: "https://staging.example.com/health"}]`
 

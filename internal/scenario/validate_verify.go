@@ -10,9 +10,12 @@ import (
 )
 
 // HasInstanceHealth reports whether the scenario observes the health of
-// each instance: with a probe, or with EC2's status checks. Health gates
-// and recovery objectives need it.
-func (v Verify) HasInstanceHealth() bool { return v.Instance != nil || v.EC2StatusChecks }
+// each instance: with a probe, with EC2's status checks, or with the
+// target health of ELB target groups. Health gates and recovery
+// objectives need it.
+func (v Verify) HasInstanceHealth() bool {
+	return v.Instance != nil || v.EC2StatusChecks || len(v.TargetGroups) > 0
+}
 
 func (v *validator) verify(s *Scenario) {
 	v.waitNeedsHealth(s)
@@ -20,6 +23,7 @@ func (v *validator) verify(s *Scenario) {
 		v.instanceProbe(s, *p)
 	}
 	v.services(s.Verify.Services)
+	v.targetGroups(s)
 	v.notNegative("verify.steady_state", s.Verify.SteadyState.Duration)
 	v.notNegative("verify.observe_after", s.Verify.ObserveAfter.Duration)
 }
@@ -45,7 +49,7 @@ func (v *validator) waitNeedsHealth(s *Scenario) {
 		}
 		e := v.atKey("verify.instance", msg,
 			fmt.Sprintf("add verify.instance (an http url or a tcp address) or verify.ec2_status_checks: true; or set %s: false", flag))
-		v.judged(e, flag, "verify.ec2_status_checks")
+		v.judged(e, flag, "verify.ec2_status_checks", "verify.target_groups")
 		return
 	}
 }
