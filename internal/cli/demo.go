@@ -27,7 +27,7 @@ func (a *app) newDemoCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "demo",
 		Short: "Rehearse a rolling mass reboot on a built-in simulated fleet",
-		Long: `Start a simulated fleet of 60 instances in three availability zones (12 of them
+		Long: `Start a simulated fleet of 63 instances in three availability zones (12 of them
 not opted in), then run scenarios/demo.yaml against it through the real AWS SDK:
 reboot half of the opted-in web instances in three health-gated waves, measure
 every recovery and score it. Nothing leaves this machine: the simulator listens on

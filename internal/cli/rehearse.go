@@ -40,7 +40,7 @@ type rehearsal struct {
 	stateTimeout time.Duration
 	pollInterval time.Duration
 	// confirm, when set, is asked before the first mutation.
-	confirm func(r rehearsal, selected int) error
+	confirm func(r rehearsal, p *plan.Plan) error
 	account string
 	// progress, when set, shows the run's live status (--progress).
 	progress *progress.Display
@@ -81,7 +81,7 @@ func (a *app) rehearse(ctx context.Context, r rehearsal) error {
 		StateTimeout: r.stateTimeout, PollInterval: r.pollInterval, Baseline: baseline,
 	}
 	if r.confirm != nil {
-		opts.Confirm = func(p *plan.Plan) error { return r.confirm(r, len(p.Selected())) }
+		opts.Confirm = func(p *plan.Plan) error { return r.confirm(r, p) }
 	}
 	if r.progress != nil {
 		opts.Progress = r.progress

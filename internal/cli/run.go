@@ -16,6 +16,8 @@ import (
 	"github.com/spf13/pflag"
 
 	"gameday/internal/ec2"
+	"gameday/internal/fleet"
+	"gameday/internal/plan"
 	"gameday/internal/scenario"
 )
 
@@ -195,18 +197,49 @@ func resolveRegion(flag string, scn *scenario.Scenario) (string, error) {
 }
 
 // confirmByName asks the operator to type the scenario name. Typing a name,
-// not "y", is deliberate: it is hard to do by reflex.
-func (a *app) confirmByName(r rehearsal, selected int) error {
+// not "y", is deliberate: it is hard to do by reflex. The question says what
+// will be done, how many instances per AZ and per wave, and where.
+func (a *app) confirmByName(r rehearsal, p *plan.Plan) error {
+	what := fmt.Sprintf("%s %d instances in %s", planVerb(p), len(p.Selected()), r.where())
 	if !isTerminal(a.in) {
-		return usageError("refusing to reboot %d instances in %s without confirmation: run at a terminal or pass --yes",
-			selected, r.where())
+		return usageError("refusing to %s without confirmation: run at a terminal or pass --yes", what)
 	}
-	fmt.Fprintf(a.out, "About to reboot %d instances in %s. Type the scenario name (%s) to proceed: ", selected, r.where(), r.scenario.Name)
+	fmt.Fprintf(a.out, "About to %s (%s). Type the scenario name (%s) to proceed: ", what, planShape(p), r.scenario.Name)
 	answer, _ := bufio.NewReader(a.in).ReadString('\n')
 	if strings.TrimSpace(answer) != r.scenario.Name {
 		return &exitError{code: ExitAborted, err: errors.New("not confirmed; nothing was touched")}
 	}
 	return nil
+}
+
+// planVerb names what the plan does to its instances.
+func planVerb(p *plan.Plan) string {
+	verbs := map[string]string{
+		scenario.ActionReboot: "reboot", scenario.ActionStopStart: "stop and start",
+		scenario.ActionForceStopStart: "force-stop and start", scenario.ActionStop: "stop and leave stopped",
+	}
+	verb := verbs[p.Phases[0].Step.Action.Type]
+	for _, ph := range p.Phases[1:] {
+		if verbs[ph.Step.Action.Type] != verb {
+			return "act on (" + strconv.Itoa(len(p.Phases)) + " phases)"
+		}
+	}
+	return verb
+}
+
+// planShape counts the selected instances per AZ and per wave.
+func planShape(p *plan.Plan) string {
+	var azs []string
+	for _, c := range fleet.CountByAZ(p.Selected()) {
+		azs = append(azs, fmt.Sprintf("%s %d", c.AZ, c.Count))
+	}
+	var waves []string
+	for _, ph := range p.Phases {
+		for _, w := range ph.Waves {
+			waves = append(waves, strconv.Itoa(len(w.Instances)))
+		}
+	}
+	return "per AZ: " + strings.Join(azs, ", ") + "; waves: " + strings.Join(waves, "/")
 }
 
 // isTerminal reports whether r is an interactive terminal.

@@ -49,7 +49,7 @@ and ELBv2 target health) on 127.0.0.1, one HTTP health endpoint per instance on 
 own loopback address, and one URL per service the fleet file declares.
 Prints the environment to point gameday, the AWS CLI or an SDK at it.
 
---fleet picks the fleet: "demo" (the default: 60 instances with fast timings),
+--fleet picks the fleet: "demo" (the default: 63 instances with fast timings),
 "default" (realistic EC2 timings, a scheduled event), or the path of a fleet file
 (docs/fleets.md). A built-in name wins over a file of the same name: write ./demo
 for the file.`,
