@@ -136,6 +136,7 @@ Exit codes: 0 objectives met, 1 objectives missed, 2 invalid input or usage,
 		a.newSchemaCmd(),
 		a.newSimCmd(),
 		a.newRunsCmd(),
+		a.newReportCmd(),
 		a.newRecoverCmd(),
 		a.newVersionCmd(),
 	)

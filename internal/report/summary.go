@@ -3,6 +3,7 @@ package report
 import (
 	"fmt"
 	"io"
+	"path/filepath"
 	"sort"
 	"strings"
 	"text/tabwriter"
@@ -11,8 +12,29 @@ import (
 	"gameday/internal/score"
 )
 
-// WriteSummary prints the end-of-run summary for a person at a terminal.
+// WriteSummary prints the end-of-run summary for a person at a terminal,
+// ending with the score breakdown and reportPath. A caller that wrote the
+// artifacts should use WriteSummaryArtifacts, which ends with report.html.
 func WriteSummary(w io.Writer, r *Report, reportPath string) error {
+	return writeSummary(w, r, nil, reportPath)
+}
+
+// WriteSummaryArtifacts prints the end-of-run summary and where the
+// artifacts are: it ends with the score breakdown, one line per part, and
+// the path of report.html.
+func WriteSummaryArtifacts(w io.Writer, r *Report, a Artifacts) error {
+	var files []string
+	for _, p := range []string{a.JSON, a.JUnit, a.Markdown} {
+		if p != "" {
+			files = append(files, p)
+		}
+	}
+	return writeSummary(w, r, files, a.HTML)
+}
+
+// writeSummary prints the summary; files come before the score, report
+// last.
+func writeSummary(w io.Writer, r *Report, files []string, report string) error {
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	row := func(label, format string, args ...any) {
 		fmt.Fprintf(tw, "  %s\t%s\n", label, fmt.Sprintf(format, args...))
@@ -36,19 +58,59 @@ func WriteSummary(w io.Writer, r *Report, reportPath string) error {
 		row("recovery time", "min %s  p50 %s  p95 %s  max %s", secs(r.Recovery.MinSeconds), secs(r.Recovery.P50Seconds),
 			secs(r.Recovery.P95Seconds), secs(r.Recovery.MaxSeconds))
 	}
+	t := buildTables(r)
+	if n := len(t.NeverRecovered); n > 0 {
+		ids := make([]string, n)
+		for i, p := range t.NeverRecovered {
+			ids[i] = p.InstanceID
+		}
+		row("not recovered", "%s", idList(ids, 5))
+	}
+	for _, s := range t.Services {
+		line := fmt.Sprintf("%s: %s available (%d of %d probes failed)", s.Name, s.Availability, s.Failures, s.Probes)
+		if s.LongestOutage != "none" {
+			line += ", longest outage " + s.LongestOutage
+		}
+		if s.P95 != "-" {
+			line += ", latency p95 " + s.P95
+		}
+		row("service", "%s", line)
+	}
 	for _, o := range r.Score.Objectives {
 		row("objective", "%s %s: %s (%s)", o.Name, o.Target, metWord(o.Met), o.Measured)
 	}
 	if r.Score.NoObjectives {
 		row("objective", "none set: the score is informational and the run passes when it completes")
 	}
-	if r.Score.NotScored {
-		row("score", "not computed (%s)", partsLine(r.Score.Parts))
-	} else {
-		row("score", "%s/100 (%s)", formatScore(r.Score.Value), partsLine(r.Score.Parts))
+	if b := r.Baseline; b != nil {
+		line := fmt.Sprintf("run %s scored %s (%s)", b.RunID, formatScore(b.Score), signed(r.Score.Value-b.Score))
+		for i, g := range t.Regressions {
+			sep := "; regressed: "
+			if i > 0 {
+				sep = ", "
+			}
+			line += fmt.Sprintf("%s%s (%s -> %s)", sep, g.Objective, g.Baseline, g.Current)
+		}
+		if len(t.Regressions) == 0 {
+			line += "; no objective regressed"
+		}
+		row("baseline", "%s", line)
 	}
-	if reportPath != "" {
-		row("report", "%s", reportPath)
+	if len(files) > 0 {
+		row("files", "%s", fileList(files))
+	}
+	if r.Score.NotScored {
+		row("score", "not computed; its parts:")
+	} else {
+		row("score", "%s/100, the weighted mean of:", formatScore(r.Score.Value))
+	}
+	// One line per part, under the score; the part names get a column of
+	// their own so that the labels' column keeps its width.
+	for _, p := range r.Score.Parts {
+		fmt.Fprintf(tw, "  \t%s\t%s (weight %s): %s\n", p.Name, formatScore(p.Value), formatScore(p.Weight), p.Detail)
+	}
+	if report != "" {
+		row("report", "%s", report)
 	}
 	return tw.Flush()
 }
@@ -61,6 +123,10 @@ func statusLine(r *Report) string {
 		return "FAILED: objectives missed"
 	case StatusAborted:
 		return "ABORTED: " + r.Reason
+	case StatusDryRun:
+		return "DRY RUN: " + r.Reason
+	case StatusRunning:
+		return "UNFINISHED: the report still says running"
 	default:
 		return "ERROR: " + r.Reason
 	}
@@ -94,14 +160,6 @@ func perAZ(azs []AZSummary, count func(AZSummary) int) string {
 	return strings.Join(parts, ", ")
 }
 
-func partsLine(parts []score.Part) string {
-	lines := make([]string, 0, len(parts))
-	for _, p := range parts {
-		lines = append(lines, fmt.Sprintf("%s %s: %s", p.Name, formatScore(p.Value), p.Detail))
-	}
-	return strings.Join(lines, "; ")
-}
-
 func pastTense(action string) string {
 	if action == "reboot" {
 		return "rebooted"
@@ -120,4 +178,18 @@ func formatScore(v float64) string { return strings.TrimSuffix(fmt.Sprintf("%.1f
 
 func secs(s float64) string {
 	return score.Round(time.Duration(s * float64(time.Second))).String()
+}
+
+// fileList names files briefly: "a, b and c in dir/" when they share a
+// directory.
+func fileList(paths []string) string {
+	dir := filepath.Dir(paths[0])
+	names := make([]string, len(paths))
+	for i, p := range paths {
+		if filepath.Dir(p) != dir {
+			return strings.Join(paths, ", ")
+		}
+		names[i] = filepath.Base(p)
+	}
+	return strings.Join(names, ", ") + " in " + dir + string(filepath.Separator)
 }
