@@ -4,8 +4,10 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
+	"go.uber.org/zap"
 
 	"gameday/internal/ec2"
 	"gameday/internal/fleet"
@@ -74,6 +76,9 @@ func (a *app) runDemo(ctx context.Context, opts *demoOptions) error {
 	instances := s.Instances()
 	fmt.Fprintf(a.out, "simulated fleet: %d instances in %s (%s), EC2 API at %s\n",
 		len(instances), spec.Region, azList(instances), srv.URL())
+	if opts.scenarioPath == "" {
+		a.watchStorefront(scn, s)
+	}
 	regions, err := planRegions("", scn)
 	if err != nil {
 		return err
@@ -102,4 +107,24 @@ func azList(instances []fleet.Instance) string {
 		names[i] = fmt.Sprintf("%s %d", c.AZ, c.Count)
 	}
 	return strings.Join(names, ", ")
+}
+
+// watchStorefront adds a probe of the simulated storefront, the service its
+// users see, to the built-in demo scenario, with an availability objective:
+// the service's address is only known once the simulator runs, so
+// scenarios/demo.yaml cannot name it.
+func (a *app) watchStorefront(scn *scenario.Scenario, s *sim.Sim) {
+	for _, sv := range s.Services() {
+		if sv.Name != "storefront" {
+			continue
+		}
+		scn.Verify.Services = append(scn.Verify.Services, scenario.ServiceProbe{
+			Name: sv.Name, URL: sv.URL, ExpectStatus: 200,
+			Interval: scenario.Duration{Duration: 250 * time.Millisecond}, Timeout: scenario.Duration{Duration: time.Second},
+		})
+		scn.Objectives.Availability = &scenario.Percent{Value: 99.5}
+		fmt.Fprintf(a.out, "watching service %s at %s (objective: availability 99.5%%)\n", sv.Name, sv.URL)
+		a.log.Info("demo probes the simulated storefront", zap.String("url", sv.URL),
+			zap.String("reason", "the service users see; its address is known only once the simulator runs"))
+	}
 }

@@ -18,12 +18,21 @@ func (r *recorder) write(status, reason string, results []execute.Result, st run
 	rep := r.build(status, reason, results, st)
 	// The summary shows this report even if the file cannot be written.
 	r.last = rep
-	path, err := report.WriteJSON(r.dir, rep)
-	if err != nil {
-		return err
+	if rep.Status == report.StatusRunning {
+		// The early write before the first mutation: report.json alone.
+		path, err := report.WriteJSON(r.dir, rep)
+		if err != nil {
+			return err
+		}
+		r.path = path
+		return nil
 	}
-	r.path = path
-	return nil
+	arts, err := report.WriteArtifacts(r.dir, rep)
+	r.artifacts = arts
+	if arts.JSON != "" {
+		r.path = arts.JSON
+	}
+	return err
 }
 
 func (r *recorder) build(status, reason string, results []execute.Result, st runState) *report.Report {

@@ -28,8 +28,9 @@ type recorder struct {
 	journal *journal.Writer
 	logFile *runLog
 	// last and path are the most recent report written and its file.
-	last *report.Report
-	path string
+	last      *report.Report
+	path      string
+	artifacts report.Artifacts
 	// progress feeds the live status line (nil without one).
 	progress *runProgress
 }

@@ -75,6 +75,8 @@ var ErrAborted = errors.New("run aborted")
 type Result struct {
 	Report     *report.Report
 	ReportPath string
+	// Artifacts are every file the report was rendered to.
+	Artifacts report.Artifacts
 }
 
 // Run executes the scenario. The returned error is nil when the run went to

@@ -125,9 +125,9 @@ func (r *recorder) finish(status, reason string, st runState, err error) (*Resul
 	if jerr := r.journal.Append(journal.Record{End: &end}); jerr != nil {
 		r.log.Error("could not close the journal", zap.Error(jerr))
 	}
-	if serr := report.WriteSummary(r.opts.Out, rep, r.path); serr != nil && err == nil {
+	if serr := report.WriteSummaryArtifacts(r.opts.Out, rep, r.artifacts); serr != nil && err == nil {
 		err = serr
 	}
 	r.log.Info("run end", zap.String("status", rep.Status), zap.String("reason", rep.Reason), zap.Float64("score", rep.Score.Value))
-	return &Result{Report: rep, ReportPath: r.path}, err
+	return &Result{Report: rep, ReportPath: r.path, Artifacts: r.artifacts}, err
 }
