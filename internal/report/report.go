@@ -1,6 +1,10 @@
-// Package report defines the record of a finished run and renders it:
-// report.json for machines and a plain-text summary for the terminal. It only
-// reads what the run produced; it never probes or calls AWS.
+// Package report defines the record of a run (Report, versioned by
+// SchemaVersion) and renders it: report.json for machines, junit.xml for CI
+// test reporters, summary.md for a CI job summary or a pull-request comment,
+// a self-contained report.html (inline CSS and SVG, nothing from the
+// network), and the plain-text summary for the terminal. It only reads what
+// the run produced; it never probes or calls AWS. docs/report.md documents
+// every field of report.json and each rendering.
 package report
 
 import (
