@@ -54,8 +54,8 @@ func (a *app) runDemo(ctx context.Context, opts *demoOptions) error {
 	}
 	// One seed drives both the fleet (ids, boot times) and the plan, so a
 	// printed seed replays the whole demo.
-	seed, _ := opts.seed.choose(scn)
-	opts.seed = seedFlag{value: seed, set: true}
+	seed, origin := opts.seed.choose(scn)
+	opts.seed = seedFlag{value: seed, set: true, origin: origin}
 	// Before the simulator starts, so its log goes through the display too.
 	disp := a.progressDisplay(opts.progress)
 	spec := sim.DemoFleet()

@@ -183,6 +183,8 @@ func (a *app) interruptible(parent context.Context) (context.Context, func()) {
 type seedFlag struct {
 	value uint64
 	set   bool
+	// origin, when set, says where a seed chosen earlier came from.
+	origin string
 }
 
 func (s *seedFlag) String() string {
@@ -207,6 +209,8 @@ func (s *seedFlag) Type() string { return "uint" }
 // scenario, else a random one below 2^53 so it survives any JSON reader.
 func (s seedFlag) choose(scn *scenario.Scenario) (uint64, string) {
 	switch {
+	case s.set && s.origin != "":
+		return s.value, s.origin
 	case s.set:
 		return s.value, "from --seed"
 	case scn.Seed != nil:

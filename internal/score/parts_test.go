@@ -118,8 +118,8 @@ func TestComputeBreakdown(t *testing.T) {
 			obj:       scenario.Objectives{RecoveryMax: dur(time.Minute), MinScore: num(60)},
 			wantScore: 50,
 			wantParts: []part{
-				{"recovery", 0, "not measured: the scenario has no verify.instance health probe"},
-				{"recovery_time", 0, "not measured: the scenario has no verify.instance health probe"},
+				{"recovery", 0, "not measured: the scenario has no per-instance health check (verify.instance, ec2_status_checks or target_groups)"},
+				{"recovery_time", 0, "not measured: the scenario has no per-instance health check (verify.instance, ec2_status_checks or target_groups)"},
 				{"availability", 50, "lowest service availability: api 50% (50 of 100 probes ok) (no availability objective set)"},
 			},
 			wantObj: []objective{

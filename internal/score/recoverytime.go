@@ -44,7 +44,7 @@ func recoveryTimePart(outcomes []Outcome, stats Stats, obj scenario.Objectives) 
 		return p, true
 	}
 	if !outcomes[0].Observed {
-		p.Weight, p.Detail = 0, "not measured: the scenario has no verify.instance health probe"
+		p.Weight, p.Detail = 0, "not measured: the scenario has no per-instance health check (verify.instance, ec2_status_checks or target_groups)"
 		return p, true
 	}
 	if lost := countLost(outcomes); lost > 0 {

@@ -96,7 +96,7 @@ type Score struct {
 // Objectives are judged apart; min_score last, against the score. Without
 // objectives the parts are still computed and NoObjectives is set.
 func Compute(outcomes []Outcome, services []ServiceOutcome, obj scenario.Objectives) Score {
-	s := Score{Met: true}
+	s := Score{Met: true, Objectives: []ObjectiveResult{}}
 	stats := RecoveryStats(outcomes)
 	s.Parts = append(s.Parts, recoveryPart(outcomes, recoveryLimit(obj)))
 	if p, ok := recoveryTimePart(outcomes, stats, obj); ok {
@@ -206,7 +206,7 @@ func recoveryPart(outcomes []Outcome, limit *limitSource) Part {
 		return p
 	}
 	if !outcomes[0].Observed {
-		p.Weight, p.Detail = 0, "not measured: the scenario has no verify.instance health probe"
+		p.Weight, p.Detail = 0, "not measured: the scenario has no per-instance health check (verify.instance, ec2_status_checks or target_groups)"
 		return p
 	}
 	ok := 0
