@@ -140,6 +140,7 @@ Exit codes: 0 objectives met, 1 objectives missed, 2 invalid input or usage,
 		a.newRunsCmd(),
 		a.newReportCmd(),
 		a.newRecoverCmd(),
+		a.newReplayCmd(),
 		a.newVersionCmd(),
 	)
 	return root
