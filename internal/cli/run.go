@@ -14,6 +14,7 @@ import (
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
+	"go.uber.org/zap"
 
 	"gameday/internal/ec2"
 	"gameday/internal/fleet"
@@ -33,6 +34,7 @@ type runOptions struct {
 	pollInterval time.Duration
 	progress     progressFlag
 	baseline     string
+	timeScale    float64
 }
 
 func (a *app) newRunCmd() *cobra.Command {
@@ -65,12 +67,16 @@ scenario name), unless --yes is given; against a loopback simulator it does not.
 	f.DurationVar(&opts.pollInterval, "poll-interval", 2*time.Second, "how often to read instance states back while waiting for them")
 	addProgressFlag(f, &opts.progress)
 	f.StringVar(&opts.baseline, "baseline", "", `run ID to compare with and flag regressions against (default: the previous completed run of the same scenario; "none" to compare with nothing)`)
+	f.Float64Var(&opts.timeScale, "time-scale", 1, "multiply the incident's timeline by this factor, more than 0 and at most 1 (0.01 replays 5 hours in 3 minutes): scales "+scenario.TimeScaleScope+"; keeps "+scenario.TimeScaleUnscaled+" as written")
 	return cmd
 }
 
 func (a *app) runRun(ctx context.Context, opts *runOptions) error {
 	scn, err := a.loadScenario(opts.scenarioPath)
 	if err != nil {
+		return err
+	}
+	if scn, err = a.applyTimeScale(scn, opts.timeScale); err != nil {
 		return err
 	}
 	regions, err := planRegions(opts.session.Region, scn)
@@ -85,6 +91,24 @@ func (a *app) runRun(ctx context.Context, opts *runOptions) error {
 	}
 	r.progress = a.progressDisplay(opts.progress)
 	return a.rehearse(ctx, r)
+}
+
+// applyTimeScale compresses the scenario's timeline for --time-scale and
+// logs the factor; 1 leaves the scenario as it is.
+func (a *app) applyTimeScale(scn *scenario.Scenario, f float64) (*scenario.Scenario, error) {
+	if f == 1 {
+		return scn, nil
+	}
+	scaled, err := scn.Scaled(f)
+	if err != nil {
+		return nil, usageError("--time-scale: %v", err)
+	}
+	a.log.Info("time scale", zap.String("factor", scenario.FormatTimeScale(f)), zap.String("scaled", scenario.TimeScaleScope),
+		zap.String("unscaled", scenario.TimeScaleUnscaled))
+	if scn.Schedule.Mode == scenario.ScheduleScheduled {
+		a.log.Warn("time scale: the schedule is wall-clock time and is not scaled; the run still waits for it")
+	}
+	return scaled, nil
 }
 
 // allLoopback reports whether every region's endpoint is a local
