@@ -146,6 +146,7 @@ func planWarnings(scn *scenario.Scenario, account string, regions []string) []st
 	if missing := runner.Unsupported(scn); len(missing) > 0 {
 		out = append(out, "this version of gameday run cannot execute yet: "+strings.Join(missing, ", "))
 	}
+	out = append(out, runner.NotWatched(scn)...)
 	return out
 }
 

@@ -59,6 +59,10 @@ func (a *app) rehearse(ctx context.Context, r rehearsal) error {
 		return usageError("gameday run cannot execute %s yet: %s (gameday plan shows what it would do)",
 			r.scenario.Source, strings.Join(missing, ", "))
 	}
+	for _, note := range runner.NotWatched(r.scenario) {
+		fmt.Fprintf(a.errOut, "warning: %s\n", note)
+		a.log.Warn("not watched by gameday run", zap.String("reason", note))
+	}
 	baseline, err := runner.FindBaseline(r.runsDir, r.scenario.Name, r.baseline)
 	if err != nil {
 		return usageError("--baseline: %v", err)

@@ -175,7 +175,9 @@ func (b *builder) role() string {
 
 func (b *builder) stopConditions() []StopCondition {
 	var out []StopCondition
-	for _, a := range b.opts.StopConditionAlarms {
+	// The scenario's own alarms first, then any the command line adds.
+	alarms := append(slices.Clone(b.scn.Guardrails.CloudWatchAlarms), b.opts.StopConditionAlarms...)
+	for _, a := range alarms {
 		if slices.ContainsFunc(out, func(c StopCondition) bool { return c.Value == a }) {
 			continue
 		}
@@ -185,8 +187,8 @@ func (b *builder) stopConditions() []StopCondition {
 		out = append(out, StopCondition{Source: StopSourceAlarm, Value: a})
 	}
 	if len(out) == 0 {
-		b.warn("no --stop-condition-alarm: stopConditions is [{\"source\": \"none\"}] and nothing stops the experiment early; " +
-			"the scenario language has no guardrails.cloudwatch_alarms, so name CloudWatch alarms with --stop-condition-alarm ARN")
+		b.warn("no guardrails.cloudwatch_alarms and no --stop-condition-alarm: stopConditions is [{\"source\": \"none\"}] " +
+			"and nothing stops the experiment early; name CloudWatch alarms in the scenario or with --stop-condition-alarm ARN")
 		out = []StopCondition{{Source: StopSourceNone}}
 	}
 	return out
@@ -207,7 +209,7 @@ func (b *builder) scenarioWarnings() {
 		rails = append(rails, "abort_below_availability")
 	}
 	if len(rails) > 0 {
-		b.warn("guardrails.%s cannot be expressed: FIS stops an experiment only on CloudWatch alarms (--stop-condition-alarm)", strings.Join(rails, " and "))
+		b.warn("guardrails.%s cannot be expressed: FIS stops an experiment only on CloudWatch alarms (guardrails.cloudwatch_alarms)", strings.Join(rails, " and "))
 	}
 	if len(g.AllowedAccounts) > 0 || len(g.AllowedRegions) > 0 {
 		b.warn("guardrails.allowed_accounts and allowed_regions are not exported: a template has no allow-list; create it only in an allowed account and region")

@@ -25,6 +25,18 @@ func checkAllowed(g scenario.Guardrails, account string, regions []string, log *
 	return nil
 }
 
+// NotWatched lists what a scenario sets that gameday run accepts but does
+// not act on, so that the operator is told rather than left to assume.
+func NotWatched(s *scenario.Scenario) []string {
+	var out []string
+	if n := len(s.Guardrails.CloudWatchAlarms); n > 0 {
+		out = append(out, fmt.Sprintf("guardrails.cloudwatch_alarms (%d): gameday run does not read CloudWatch; "+
+			"they are the stop conditions of gameday export fis. While gameday runs, abort_below_availability and "+
+			"max_unhealthy_percent are its guardrails", n))
+	}
+	return out
+}
+
 // Unsupported lists what a scenario asks for that `gameday run` cannot
 // execute yet. `gameday plan` understands all of it; running such a
 // scenario is refused up front rather than half done. This version runs

@@ -262,6 +262,9 @@ type Guardrails struct {
 	AllowedRegions      []string `yaml:"allowed_regions"`
 	// RequireTag: only instances with all these tags are ever acted on.
 	RequireTag map[string]string `yaml:"require_tag"`
+	// CloudWatchAlarms are the stop conditions of an exported AWS FIS
+	// experiment; gameday run itself does not read CloudWatch.
+	CloudWatchAlarms []string `yaml:"cloudwatch_alarms"`
 }
 
 // Duration is a time.Duration written as "90s", "2m", "1h30m".

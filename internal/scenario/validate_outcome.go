@@ -79,6 +79,7 @@ func (v *validator) guardrails(s *Scenario) {
 		e := v.atKey("guardrails.max_unhealthy_percent", "needs per-instance health to count unhealthy instances", needsHealthHint)
 		v.judged(e, healthPaths...)
 	}
+	v.alarms("guardrails.cloudwatch_alarms", g.CloudWatchAlarms)
 	v.accounts("guardrails.allowed_accounts", g.AllowedAccounts)
 	v.regionList("guardrails.allowed_regions", g.AllowedRegions)
 	if len(g.AllowedRegions) > 0 {
@@ -92,6 +93,20 @@ func (v *validator) accounts(path string, accounts []string) {
 	for i, a := range accounts {
 		if !accountPattern.MatchString(a) {
 			v.atValue(strictyaml.JoinIndex(path, i), fmt.Sprintf("expected a 12-digit AWS account ID, got %q", a), accountHint(a))
+		}
+	}
+}
+
+// alarmPattern is a CloudWatch alarm ARN, the only stop condition FIS takes.
+var alarmPattern = regexp.MustCompile(`^arn:aws[a-z-]*:cloudwatch:[a-z0-9-]+:[0-9]{12}:alarm:\S{1,255}$`)
+
+func (v *validator) alarms(path string, alarms []string) {
+	notEmpty(v, path, alarms, "alarm")
+	v.duplicates(path, alarms, "alarm")
+	for i, a := range alarms {
+		if !alarmPattern.MatchString(a) {
+			v.atValue(strictyaml.JoinIndex(path, i), fmt.Sprintf("expected a CloudWatch alarm ARN, got %q", a),
+				"arn:aws:cloudwatch:REGION:ACCOUNT:alarm:NAME")
 		}
 	}
 }
