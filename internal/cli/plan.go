@@ -26,6 +26,7 @@ type planOptions struct {
 	showInstances  bool
 	assumeRecovery time.Duration
 	simulated      bool
+	timeScale      float64
 }
 
 func (a *app) newPlanCmd() *cobra.Command {
@@ -51,6 +52,7 @@ accounts for EC2's API rate limits. Nothing is changed. The same seed gives the 
 	f.BoolVar(&opts.showInstances, "show-instances", false, "list instance ids per wave and per exclusion (text output)")
 	f.DurationVar(&opts.assumeRecovery, "assume-recovery", plan.DefaultAssumedRecovery, "time from an action to healthy, for the estimate")
 	f.BoolVar(&opts.simulated, "sim", false, "plan against the built-in simulated fleet (no AWS)")
+	f.Float64Var(&opts.timeScale, "time-scale", 1, "plan the timeline as gameday run --time-scale would run it (more than 0, at most 1)")
 	return cmd
 }
 
@@ -60,6 +62,9 @@ func (a *app) runPlan(ctx context.Context, opts *planOptions) error {
 	}
 	scn, err := a.loadScenario(opts.scenarioPath)
 	if err != nil {
+		return err
+	}
+	if scn, err = a.applyTimeScale(scn, opts.timeScale); err != nil {
 		return err
 	}
 	regions, err := planRegions(opts.session.Region, scn)

@@ -105,3 +105,14 @@ func TestPlanErrors(t *testing.T) {
 		})
 	}
 }
+
+// plan --time-scale shows the timeline run --time-scale would follow.
+func TestPlanTimeScale(t *testing.T) {
+	res := runCLI(t, "plan", "../../scenarios/multi-phase-degradation.yaml", "--sim", "--seed", "1", "--time-scale", "0.5")
+	if res.code != ExitMet || !strings.Contains(res.stdout, "phase spreading: stop-start, 2m30s after the start of the run") {
+		t.Errorf("exit %d, want phase spreading halved from 5m to 2m30s:\n%s%s", res.code, res.stdout, res.stderr)
+	}
+	if bad := runCLI(t, "plan", "../../scenarios/demo.yaml", "--sim", "--time-scale", "2"); bad.code != ExitInvalid {
+		t.Errorf("--time-scale 2: exit %d, want %d", bad.code, ExitInvalid)
+	}
+}
