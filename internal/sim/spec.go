@@ -109,6 +109,26 @@ type APISpec struct {
 	Deny []string `yaml:"deny"`
 	// Faults injects failures into API calls, for tests of client retries.
 	Faults FaultSpec `yaml:"faults"`
+	// Fail makes chosen calls fail with an EC2 error code, for tests of a
+	// refusal in the middle of a run.
+	Fail []CallFailure `yaml:"fail"`
+}
+
+// CallFailure makes one real (not DryRun) call of an action fail without
+// acting: the Call-th one, counting from 1, of the calls that pass the
+// permission check. Calls before and after it are served as usual.
+type CallFailure struct {
+	// Action is an EC2 action, one of DeniableActions.
+	Action string `yaml:"action"`
+	Call   int    `yaml:"call"`
+	// Code is the error answered, one of FailureCodes.
+	Code string `yaml:"code"`
+}
+
+// FailureCodes lists the error codes a CallFailure may answer: a refusal
+// (403 UnauthorizedOperation) and two server errors (500).
+func FailureCodes() []string {
+	return []string{"UnauthorizedOperation", "InsufficientInstanceCapacity", "InternalError"}
 }
 
 // RateLimitsEnabled reports whether EC2's rate limits apply: they do unless
@@ -188,6 +208,7 @@ func (a APISpec) clone() APISpec {
 		a.RateLimits = &on
 	}
 	a.Deny = slices.Clone(a.Deny)
+	a.Fail = slices.Clone(a.Fail)
 	return a
 }
 

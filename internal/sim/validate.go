@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"slices"
 	"strings"
 
 	"gameday/internal/strictyaml"
@@ -181,6 +182,18 @@ func (c *checker) api(a APISpec) {
 			c.value(path, fmt.Sprintf("%s is listed twice", action), "")
 		}
 		denied[action] = true
+	}
+	for i, fail := range a.Fail {
+		path := strictyaml.JoinIndex("api.fail", i)
+		if !isDeniable(fail.Action) {
+			c.value(path+".action", fmt.Sprintf("unknown EC2 action %q", fail.Action), "actions: "+strings.Join(DeniableActions(), ", "))
+		}
+		if fail.Call < 1 {
+			c.value(path+".call", fmt.Sprintf("expected the number of a call, from 1, got %d", fail.Call), "")
+		}
+		if !slices.Contains(FailureCodes(), fail.Code) {
+			c.value(path+".code", fmt.Sprintf("unknown error code %q", fail.Code), "codes: "+strings.Join(FailureCodes(), ", "))
+		}
 	}
 	f := a.Faults
 	c.probability("api.faults.server_error_rate", f.ServerErrorRate)

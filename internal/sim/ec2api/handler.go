@@ -110,6 +110,7 @@ type handler struct {
 	sim   *sim.Sim
 	log   *zap.Logger
 	roles *roleSessions // credentials STS AssumeRole issued
+	fails *callFailures // the fleet file's api.fail
 }
 
 // NewHandler returns the API handler for s. A nil logger logs nothing.
@@ -117,7 +118,7 @@ func NewHandler(s *sim.Sim, logger *zap.Logger) http.Handler {
 	if logger == nil {
 		logger = zap.NewNop()
 	}
-	return &handler{sim: s, log: logger.Named("ec2api"), roles: newRoleSessions()}
+	return &handler{sim: s, log: logger.Named("ec2api"), roles: newRoleSessions(), fails: newCallFailures(s.API().Fail)}
 }
 
 // ServeHTTP serves one API call. The audit record is written before the
