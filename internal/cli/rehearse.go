@@ -63,6 +63,10 @@ func (a *app) rehearse(ctx context.Context, r rehearsal) error {
 		fmt.Fprintf(a.errOut, "warning: %s\n", note)
 		a.log.Warn("not watched by gameday run", zap.String("reason", note))
 	}
+	// Before anything else: a run must be able to journal before it acts.
+	if err := runner.CheckRunsDir(r.runsDir); err != nil {
+		return &exitError{code: ExitInfrastructure, err: err}
+	}
 	baseline, err := runner.FindBaseline(r.runsDir, r.scenario.Name, r.baseline)
 	if err != nil {
 		return usageError("--baseline: %v", err)
