@@ -3,6 +3,7 @@ package ec2
 import (
 	"errors"
 	"fmt"
+	"regexp"
 	"strings"
 	"syscall"
 
@@ -49,11 +50,11 @@ func classify(op, action string, err error) error {
 		// The call never went out: its credentials could not be obtained.
 		op, action = op+", assuming the role", "sts:AssumeRole"
 	}
-	e := &APIError{Op: op, Action: action, Err: err, Message: err.Error()}
+	e := &APIError{Op: op, Action: action, Err: err, Message: redactMessage(err.Error())}
 	var apiErr smithy.APIError
 	if errors.As(err, &apiErr) {
 		e.Code = apiErr.ErrorCode()
-		e.Message = apiErr.ErrorMessage()
+		e.Message = redactMessage(apiErr.ErrorMessage())
 		e.Hint = hintForCode(e.Code, action)
 		if strings.Contains(e.Message, "scoped to a valid region") {
 			e.Hint = "the endpoint does not serve this region; check --region, target.region(s) and --endpoint-url"
@@ -62,6 +63,25 @@ func classify(op, action string, err error) error {
 	}
 	e.Hint = hintForTransport(err)
 	return e
+}
+
+// What an AWS error message may carry that must not reach logs, reports
+// and journals, which quote the message. A SignatureDoesNotMatch echoes the
+// canonical request AWS expected, signed headers and all, and so the
+// session token (X-Amz-Security-Token); S3-style errors name the access key
+// id. The secret key itself never travels, so it cannot come back.
+var (
+	echoedRequest = regexp.MustCompile(`(?s)\s*The (Canonical String for this request|String-to-Sign) should have been.*`)
+	securityToken = regexp.MustCompile(`(?i)(x-amz-security-token\s*[:=]\s*)[^\s&'"<]+`)
+	accessKeyID   = regexp.MustCompile(`\b(AKIA|ASIA)[0-9A-Z]{16}\b`)
+)
+
+// redactMessage removes session tokens and access key ids from an error
+// message, and the request AWS echoes after a signature mismatch.
+func redactMessage(msg string) string {
+	msg = echoedRequest.ReplaceAllString(msg, " (the request AWS echoed back is left out: it carries the session token)")
+	msg = securityToken.ReplaceAllString(msg, "${1}REDACTED")
+	return accessKeyID.ReplaceAllString(msg, "${1}REDACTED")
 }
 
 // failedToAssumeRole reports whether err comes from the STS AssumeRole call
