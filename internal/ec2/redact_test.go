@@ -2,6 +2,7 @@ package ec2
 
 import (
 	"errors"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -36,5 +37,30 @@ func TestClassifyRedactsCredentialsFromMessages(t *testing.T) {
 	got := classify("x", "sts:GetCallerIdentity", &smithy.GenericAPIError{Code: "SignatureDoesNotMatch", Message: sigMismatch}).Error()
 	if !strings.Contains(got, "SignatureDoesNotMatch: The request signature we calculated does not match") || !strings.Contains(got, "hint:") {
 		t.Errorf("classified error %q lost the code, the message or the hint", got)
+	}
+}
+
+// TestSDKNeverLogsRequests: the SDK's client log mode stays off, for real
+// endpoints too, so no request, signature or response (with credentials in
+// them) is ever written by the SDK, whatever --log-level says.
+func TestSDKNeverLogsRequests(t *testing.T) {
+	t.Setenv("AWS_ACCESS_KEY_ID", "AKIAGAMEDAYCANARY001")
+	t.Setenv("AWS_SECRET_ACCESS_KEY", "canary-secret")
+	t.Setenv("AWS_CONFIG_FILE", filepath.Join(t.TempDir(), "none"))
+	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", filepath.Join(t.TempDir(), "none"))
+	// A CA bundle makes LoadConfig fail (NewHTTPClient is not an
+	// *awshttp.BuildableClient, which the SDK needs to add the CAs to):
+	// another problem than this test's.
+	t.Setenv("AWS_CA_BUNDLE", "")
+	for _, endpoint := range []string{"https://ec2.us-east-1.amazonaws.com", "http://127.0.0.1:9"} {
+		for _, role := range []string{"", "arn:aws:iam::123456789012:role/gameday"} {
+			cfg, err := LoadConfig(t.Context(), Session{Region: "us-east-1", EndpointURL: endpoint, RoleARN: role})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if cfg.ClientLogMode != 0 {
+				t.Errorf("%s (role %q): client log mode %v, want none", endpoint, role, cfg.ClientLogMode)
+			}
+		}
 	}
 }
