@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 )
 
@@ -27,12 +28,40 @@ func (e *CorruptError) Unwrap() error { return e.Err }
 // kept with one. Any other bad line is a *CorruptError naming it. Records
 // of types this version does not know are skipped with a warning.
 func Read(path string) ([]Record, []string, error) {
-	data, err := os.ReadFile(path)
+	data, err := readFile(path)
 	if err != nil {
-		return nil, nil, fmt.Errorf("journal: %w", err)
+		return nil, nil, err
 	}
 	p := parse(path, data)
 	return p.records, p.warnings, p.err
+}
+
+// MaxFileSize bounds the journal Read takes in. A run journals its plan,
+// its calls, state per wave and health transitions: megabytes for
+// thousands of instances. A file this large is not a journal, and reading
+// it would take as much memory again.
+const MaxFileSize = 1 << 30
+
+// readFile reads path, refusing a file over MaxFileSize by its size before
+// reading it (and anything else, a pipe, once past the limit).
+func readFile(path string) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("journal: %w", err)
+	}
+	defer f.Close()
+	if fi, err := f.Stat(); err == nil && fi.Mode().IsRegular() && fi.Size() > MaxFileSize {
+		return nil, fmt.Errorf("journal: %s is %.1f GiB (%d bytes), larger than the %d GiB a journal may be",
+			path, float64(fi.Size())/(1<<30), fi.Size(), MaxFileSize>>30)
+	}
+	data, err := io.ReadAll(io.LimitReader(f, MaxFileSize+1))
+	if err != nil {
+		return nil, fmt.Errorf("journal: read %s: %w", path, err)
+	}
+	if len(data) > MaxFileSize {
+		return nil, fmt.Errorf("journal: %s is larger than the %d GiB a journal may be", path, MaxFileSize>>30)
+	}
+	return data, nil
 }
 
 // Parse is Read on bytes; name appears in messages.

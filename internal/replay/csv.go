@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 var (
@@ -105,7 +106,7 @@ func parseCSV(name string, data []byte) (*Incident, error) {
 		case relative == -1:
 			relative = map[bool]int{false: 0, true: 1}[rel]
 		case (relative == 1) != rel:
-			errs.add("%s: time %q: every row must give an instant (RFC 3339) or every row an offset (+5m), not a mix", src, field(rec, cols.time))
+			errs.add("%s: time %s: every row must give an instant (RFC 3339) or every row an offset (+5m), not a mix", src, quote(field(rec, cols.time)))
 			continue
 		}
 		if units += max(ev.Count, 1); units > maxUnits {
@@ -175,18 +176,18 @@ func csvRow(rec []string, cols csvColumns, src string) (ev Event, rel bool, err 
 	word := strings.ToLower(field(rec, cols.event))
 	kind, ok := csvKinds[word]
 	if !ok {
-		return ev, rel, fmt.Errorf("event %q: want reboot, stop, force-stop, start, terminate, impaired or recovered", word)
+		return ev, rel, fmt.Errorf("event %s: want reboot, stop, force-stop, start, terminate, impaired or recovered", quote(word))
 	}
 	ev.Kind, ev.Call = kind, "csv "+word
 	ev.Region = field(rec, cols.region)
 	if ev.Region != "" && !regionPattern.MatchString(ev.Region) {
-		return ev, rel, fmt.Errorf("region %q: want a region like us-east-1", ev.Region)
+		return ev, rel, fmt.Errorf("region %s: want a region like us-east-1", quote(ev.Region))
 	}
 	target := field(rec, cols.target)
 	count, percent := field(rec, cols.count), field(rec, cols.percent)
 	az := field(rec, cols.az)
 	if az != "" && RegionOf(az) == "" {
-		return ev, rel, fmt.Errorf("az %q: want a zone name like us-east-1a", az)
+		return ev, rel, fmt.Errorf("az %s: want a zone name like us-east-1a", quote(az))
 	}
 	switch {
 	case instancePattern.MatchString(target):
@@ -197,13 +198,13 @@ func csvRow(rec []string, cols csvColumns, src string) (ev Event, rel bool, err 
 		return ev, rel, nil
 	case RegionOf(target) != "":
 		if az != "" && az != target {
-			return ev, rel, fmt.Errorf("az %q contradicts target %q", az, target)
+			return ev, rel, fmt.Errorf("az %s contradicts target %s", quote(az), quote(target))
 		}
 		ev.AZ = target
 	case slices.Contains(anyZone, target):
 		ev.AZ = az
 	default:
-		return ev, rel, fmt.Errorf("target %q: want an instance id (i-0123456789abcdef0), a zone (us-east-1a) or * for instances of unknown zones", target)
+		return ev, rel, fmt.Errorf("target %s: want an instance id (i-0123456789abcdef0), a zone (us-east-1a) or * for instances of unknown zones", quote(target))
 	}
 	switch {
 	case count != "" && percent != "":
@@ -211,19 +212,35 @@ func csvRow(rec []string, cols csvColumns, src string) (ev Event, rel bool, err 
 	case count != "":
 		n, err := strconv.Atoi(count)
 		if err != nil || n < 1 || n > maxRowCount {
-			return ev, rel, fmt.Errorf("count %q: want a whole number of instances from 1 to %d", count, maxRowCount)
+			return ev, rel, fmt.Errorf("count %s: want a whole number of instances from 1 to %d", quote(count), maxRowCount)
 		}
 		ev.Count = n
 	case percent != "":
 		p, err := strconv.ParseFloat(strings.TrimSuffix(percent, "%"), 64)
 		if err != nil || p <= 0 || p > 100 {
-			return ev, rel, fmt.Errorf("percent %q: want more than 0 and at most 100", percent)
+			return ev, rel, fmt.Errorf("percent %s: want more than 0 and at most 100", quote(percent))
 		}
 		ev.Percent = p
 	default:
 		return ev, rel, fmt.Errorf("target %s is a zone: say how many of its instances in a count or percent column", target)
 	}
 	return ev, rel, nil
+}
+
+// maxQuoted bounds how much of a value an error message quotes: a
+// malformed file can hold fields of megabytes.
+const maxQuoted = 80
+
+// quote quotes s for an error message, cut to maxQuoted bytes.
+func quote(s string) string {
+	if len(s) <= maxQuoted {
+		return strconv.Quote(s)
+	}
+	cut := maxQuoted
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return fmt.Sprintf("%s... (%d bytes)", strconv.Quote(s[:cut]), len(s))
 }
 
 // csvTime reads an instant (RFC 3339, or with a space for the T) or an
@@ -245,7 +262,7 @@ func csvTime(s string) (time.Time, bool, error) {
 		return time.Unix(0, 0).UTC(), true, nil
 	}
 	if _, err := time.Parse("2006-01-02T15:04:05", strings.Replace(s, " ", "T", 1)); err == nil {
-		return time.Time{}, false, fmt.Errorf("time %q has no zone: add Z (UTC) or an offset like +01:00", s)
+		return time.Time{}, false, fmt.Errorf("time %s has no zone: add Z (UTC) or an offset like +01:00", quote(s))
 	}
-	return time.Time{}, false, fmt.Errorf("time %q: want RFC 3339 (2024-03-12T14:02:10Z) or an offset from the start (+5m, 90s)", s)
+	return time.Time{}, false, fmt.Errorf("time %s: want RFC 3339 (2024-03-12T14:02:10Z) or an offset from the start (+5m, 90s)", quote(s))
 }

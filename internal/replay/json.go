@@ -211,7 +211,7 @@ func (inc *Incident) cloudTrail(rec ctRecord, src string, errs *Errors) {
 	}
 	at, err := time.Parse(time.RFC3339, rec.EventTime)
 	if err != nil {
-		errs.add("%s: %s: eventTime %q: want an RFC 3339 time like 2024-03-12T14:02:10Z", src, name, rec.EventTime)
+		errs.add("%s: %s: eventTime %s: want an RFC 3339 time like 2024-03-12T14:02:10Z", src, name, quote(rec.EventTime))
 		return
 	}
 	if rec.EventSource != "ec2.amazonaws.com" {
@@ -391,7 +391,7 @@ func (inc *Incident) eventBridge(raw json.RawMessage, src string, errs *Errors) 
 	}
 	at, err := time.Parse(time.RFC3339, ev.Time)
 	if err != nil {
-		errs.add("%s: time %q: want an RFC 3339 time like 2024-03-12T14:02:10Z", src, ev.Time)
+		errs.add("%s: time %s: want an RFC 3339 time like 2024-03-12T14:02:10Z", src, quote(ev.Time))
 		return stateChange{}, false
 	}
 	kind, ok := stateKinds[d.State]
@@ -400,7 +400,7 @@ func (inc *Incident) eventBridge(raw json.RawMessage, src string, errs *Errors) 
 		errs.add("%s: detail.instance-id is missing", src)
 		return stateChange{}, false
 	case !ok:
-		errs.add("%s: detail.state %q: want pending, running, stopping, stopped, shutting-down or terminated", src, d.State)
+		errs.add("%s: detail.state %s: want pending, running, stopping, stopped, shutting-down or terminated", src, quote(d.State))
 		return stateChange{}, false
 	}
 	return stateChange{

@@ -3,8 +3,6 @@ package scenario
 import (
 	"errors"
 	"fmt"
-	"io"
-	"os"
 
 	"gameday/internal/strictyaml"
 )
@@ -14,16 +12,14 @@ import (
 // gives the underlying error, wrapped, so that errors.Is(err,
 // fs.ErrNotExist) works.
 func Load(path string) (*Scenario, error) {
-	f, err := os.Open(path)
+	// An oversized file is refused by its size, without reading it.
+	data, err := strictyaml.ReadFile(path)
+	var errs strictyaml.Errors
+	if errors.As(err, &errs) {
+		return nil, errs
+	}
 	if err != nil {
 		return nil, fmt.Errorf("scenario: %w", err)
-	}
-	defer f.Close()
-	// Read one byte past the limit so that strictyaml reports an oversized
-	// file without the whole of it being read into memory.
-	data, err := io.ReadAll(io.LimitReader(f, strictyaml.MaxInputSize+1))
-	if err != nil {
-		return nil, fmt.Errorf("scenario: read %s: %w", path, err)
 	}
 	return Parse(path, data)
 }

@@ -3,8 +3,6 @@ package sim
 import (
 	"errors"
 	"fmt"
-	"io"
-	"os"
 	"slices"
 	"time"
 
@@ -31,16 +29,14 @@ func DefaultBoot() BootSpec {
 // gives the underlying error, wrapped, so errors.Is(err, fs.ErrNotExist)
 // works.
 func LoadFleet(path string) (FleetSpec, error) {
-	f, err := os.Open(path)
+	// An oversized file is refused by its size, without reading it.
+	data, err := strictyaml.ReadFile(path)
+	var errs strictyaml.Errors
+	if errors.As(err, &errs) {
+		return FleetSpec{}, errs
+	}
 	if err != nil {
 		return FleetSpec{}, fmt.Errorf("sim: load fleet: %w", err)
-	}
-	defer f.Close()
-	// One byte past the limit lets strictyaml report an oversized file
-	// without reading all of it.
-	data, err := io.ReadAll(io.LimitReader(f, strictyaml.MaxInputSize+1))
-	if err != nil {
-		return FleetSpec{}, fmt.Errorf("sim: load fleet: read %s: %w", path, err)
 	}
 	return ParseFleet(path, data)
 }

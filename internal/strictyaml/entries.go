@@ -35,7 +35,7 @@ func (d *decoder) entries(n *yaml.Node, path string, depth int) []entry {
 			continue
 		}
 		if first, dup := seen[key]; dup {
-			d.fail(k, JoinKey(path, key), fmt.Sprintf("duplicate key; first defined at line %d", first.Line), "")
+			d.fail(k, JoinKey(path, key), fmt.Sprintf("duplicate key; first defined at line %d, column %d", first.Line, first.Column), "")
 			continue
 		}
 		seen[key] = k

@@ -2,11 +2,13 @@ package strictyaml
 
 import (
 	"bytes"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
 	"regexp"
 	"sort"
+	"unicode/utf16"
 	"unicode/utf8"
 
 	yaml "go.yaml.in/yaml/v3"
@@ -32,6 +34,10 @@ func parseDocument(source string, data []byte) (*yaml.Node, int, *Error) {
 	if len(data) > MaxInputSize {
 		return nil, 0, &Error{Source: source, Msg: fmt.Sprintf("input is larger than the %d MiB limit", MaxInputSize>>20)}
 	}
+	data, perr := normalizeEncoding(source, data)
+	if perr != nil {
+		return nil, 0, perr
+	}
 	docs, err := parseStream(data)
 	if err != nil {
 		return nil, 0, syntaxError(source, data, err)
@@ -52,6 +58,74 @@ func parseDocument(source string, data []byte) (*yaml.Node, int, *Error) {
 			Msg: fmt.Sprintf("nested deeper than %d levels", MaxDepth)}
 	}
 	return root, nodes, nil
+}
+
+var byteOrderMark = []byte("\ufeff")
+
+// normalizeEncoding turns UTF-16 (which YAML allows, and some editors and
+// shells write) into UTF-8 and drops one leading byte order mark, so that
+// positions count characters as an editor does. It refuses a byte order
+// mark anywhere else: the parser would make it an invisible part of a key
+// or value, and after a second leading one it drops the first character of
+// every line's key.
+func normalizeEncoding(source string, data []byte) ([]byte, *Error) {
+	if bytes.HasPrefix(data, []byte{0xff, 0xfe}) || bytes.HasPrefix(data, []byte{0xfe, 0xff}) {
+		var ok bool
+		if data, ok = utf16ToUTF8(data); !ok {
+			return nil, &Error{Source: source, Msg: "invalid UTF-16", Hint: "save the file as UTF-8"}
+		}
+	}
+	data = bytes.TrimPrefix(data, byteOrderMark)
+	if i := bytes.Index(data, byteOrderMark); i >= 0 {
+		line, col := offsetPosition(data, i)
+		return nil, &Error{Source: source, Line: line, Column: col,
+			Msg:  "invisible byte order mark (U+FEFF) inside the file",
+			Hint: `delete it; in a quoted string write "\uFEFF" if it is meant`}
+	}
+	return data, nil
+}
+
+// utf16ToUTF8 decodes UTF-16 with a byte order mark, which it keeps.
+func utf16ToUTF8(data []byte) ([]byte, bool) {
+	if len(data)%2 != 0 {
+		return nil, false
+	}
+	order := binary.ByteOrder(binary.LittleEndian)
+	if data[0] == 0xfe {
+		order = binary.BigEndian
+	}
+	units := make([]uint16, len(data)/2)
+	for i := range units {
+		units[i] = order.Uint16(data[2*i:])
+	}
+	out := make([]byte, 0, len(data))
+	for i := 0; i < len(units); i++ {
+		r := rune(units[i])
+		if utf16.IsSurrogate(r) {
+			if i+1 >= len(units) {
+				return nil, false
+			}
+			if r = utf16.DecodeRune(r, rune(units[i+1])); r == utf8.RuneError {
+				return nil, false
+			}
+			i++
+		}
+		out = utf8.AppendRune(out, r)
+	}
+	return out, true
+}
+
+// offsetPosition gives the line and column of byte offset i, counting a line
+// break as YAML does ("\r\n", "\n" or a lone "\r") and columns in characters.
+func offsetPosition(data []byte, i int) (line, col int) {
+	line, start := 1, 0
+	for j := 0; j < i; j++ {
+		switch {
+		case data[j] == '\n', data[j] == '\r' && (j+1 >= len(data) || data[j+1] != '\n'):
+			line, start = line+1, j+1
+		}
+	}
+	return line, utf8.RuneCount(data[start:i]) + 1
 }
 
 // parseStream reads at most two documents: one is all a file may hold, the
