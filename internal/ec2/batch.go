@@ -3,6 +3,7 @@ package ec2
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"go.uber.org/zap"
 
@@ -39,6 +40,12 @@ func (e *BatchError) Error() string {
 }
 
 func (e *BatchError) Unwrap() error { return e.Err }
+
+// CallTimeout bounds one attempt of a mutating call: the request and its
+// answer. It does not bound the wait for EC2's tokens before the attempt,
+// which can be minutes: after a burst of 1,000, StartInstances refills 2
+// instances a second, so a batch of 100 starts waits 50 s for its tokens.
+const CallTimeout = 2 * time.Minute
 
 // mutation is one mutating action over a list of ids.
 type mutation struct {
@@ -82,7 +89,9 @@ func (p *Provider) sendBatch(ctx context.Context, m mutation, op string, batch [
 		if err := p.pace(ctx, needs); err != nil {
 			return fmt.Errorf("ec2: %s: not sent: %w", op, err)
 		}
-		err := m.send(ctx, batch)
+		callCtx, cancel := context.WithTimeout(ctx, CallTimeout)
+		err := m.send(callCtx, batch)
+		cancel()
 		kind, reason := outcomeOf(err)
 		fields := []zap.Field{zap.String("action", string(m.action)), zap.Int("ids", len(batch)),
 			zap.Int("attempt", attempt), zap.String("reason", reason)}

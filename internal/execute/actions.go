@@ -140,15 +140,17 @@ func (x *wave1) start(ctx context.Context, op fleet.Operator, region string, ids
 // mutate journals the intent (and syncs it) before the call and the
 // outcome after. A journal that cannot record the intent stops the run:
 // acting without a record would break recovery. The call runs on a context
-// detached from interrupts, with its own timeout.
+// detached from interrupts. It has no deadline of its own: the operator
+// bounds each request it sends (ec2.CallTimeout), while the waits for EC2's
+// tokens between its batches can take minutes (a stop-start of 500
+// instances after the StartInstances burst is spent waits 250 s).
 func (x *wave1) mutate(ctx context.Context, in journal.Intent, call func(context.Context) error) error {
 	in.Phase, in.Wave = x.cfg.Phase, x.wave
 	seq, err := x.deps.Journal.AppendSeq(journal.Record{Intent: &in})
 	if err != nil {
 		return fmt.Errorf("execute: cannot journal %s; not acting: %w", in.Action, err)
 	}
-	callCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), MutationTimeout)
-	defer cancel()
+	callCtx := context.WithoutCancel(ctx)
 	x.deps.Log.Info("calling", zap.String("action", string(in.Action)), zap.String("region", in.Region),
 		zap.Int("instances", len(in.IDs)), zap.String("phase", in.Phase), zap.Int("wave", in.Wave))
 	callErr := call(callCtx)

@@ -83,10 +83,6 @@ type Deps struct {
 	Acted *ActedSet
 }
 
-// MutationTimeout bounds one mutating API call, wherever the run's context
-// is: an interrupt lets the call in flight finish.
-const MutationTimeout = 2 * time.Minute
-
 // Gate outcomes of a wave.
 const (
 	GatePassed      = "passed"
