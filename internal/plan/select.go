@@ -16,13 +16,17 @@ import (
 func buildPhase(step scenario.Step, listed []fleet.Instance, taken map[string]string,
 	requireTag map[string]string, rng *rand.Rand) *Phase {
 	sorted := slices.Clone(listed)
-	fleet.SortByID(sorted)
+	if !slices.IsSortedFunc(sorted, func(a, b fleet.Instance) int { return strings.Compare(a.ID, b.ID) }) {
+		fleet.SortByID(sorted) // providers list in ID order: usually nothing to do
+	}
 	ph := &Phase{Name: step.Name, Step: step, Matched: len(sorted)}
 	// base: what passed the rules, including instances earlier phases took;
 	// quantities and floors are shares of it.
-	var base []fleet.Instance
+	base := make([]fleet.Instance, 0, len(sorted))
+	ph.Eligible = make([]fleet.Instance, 0, len(sorted))
+	excluded := exclusionRules(step.Target, requireTag)
 	for _, inst := range sorted {
-		if reason := exclusionReason(step.Target, requireTag, inst); reason != "" {
+		if reason := excluded(inst); reason != "" {
 			ph.Excluded = append(ph.Excluded, Exclusion{Instance: inst, Reason: reason})
 			continue
 		}
@@ -34,6 +38,7 @@ func buildPhase(step scenario.Step, listed []fleet.Instance, taken map[string]st
 		ph.Eligible = append(ph.Eligible, inst)
 	}
 	if len(ph.Eligible) == 0 {
+		ph.Eligible = nil
 		ph.SelectionRule = "nothing eligible"
 		return ph
 	}
@@ -49,36 +54,56 @@ func buildPhase(step scenario.Step, listed []fleet.Instance, taken map[string]st
 	return ph
 }
 
-// exclusionReason returns why inst may not be touched, or "" if it may. The
-// checks fail closed: the provider already filtered on most of them, and
-// they are repeated here so a provider bug cannot widen the blast radius.
+// exclusionReason returns why inst may not be touched, or "" if it may
+// (exclusionRules, for a single instance).
 func exclusionReason(t scenario.Target, requireTag map[string]string, inst fleet.Instance) string {
-	switch {
-	case inst.State != fleet.StateRunning:
-		return fmt.Sprintf("state is %s, not running", inst.State)
-	case len(t.RegionList()) > 0 && inst.Region != "" && !slices.Contains(t.RegionList(), inst.Region):
-		return fmt.Sprintf("region %s is not in the target", inst.Region)
-	case len(t.AvailabilityZones) > 0 && !slices.Contains(t.AvailabilityZones, inst.AZ):
-		return fmt.Sprintf("availability zone %s is not in the target", inst.AZ)
-	case len(t.InstanceIDs) > 0 && !slices.Contains(t.InstanceIDs, inst.ID):
-		return "not one of target.instance_ids"
-	}
-	for _, k := range sortedKeys(t.Tags) {
-		if v, ok := inst.Tags[k]; !ok || !fleet.MatchWildcard(t.Tags[k], v) {
-			return fmt.Sprintf("tag %s does not match %q", k, t.Tags[k])
+	return exclusionRules(t, requireTag)(inst)
+}
+
+// exclusionRules returns the function that says why an instance may not be
+// touched, or "" if it may. The checks fail closed: the provider already
+// filtered on most of them, and they are repeated here so a provider bug
+// cannot widen the blast radius. Keys are sorted and tag patterns compiled
+// once per phase, not once per instance.
+func exclusionRules(t scenario.Target, requireTag map[string]string) func(fleet.Instance) string {
+	regions := t.RegionList()
+	tagKeys, excludeKeys, requireKeys := sortedKeys(t.Tags), sortedKeys(t.ExcludeTags), sortedKeys(requireTag)
+	compile := func(keys []string, patterns map[string]string) []fleet.Wildcard {
+		out := make([]fleet.Wildcard, len(keys))
+		for i, k := range keys {
+			out[i] = fleet.CompileWildcard(patterns[k])
 		}
+		return out
 	}
-	for _, k := range sortedKeys(t.ExcludeTags) {
-		if v, ok := inst.Tags[k]; ok && fleet.MatchWildcard(t.ExcludeTags[k], v) {
-			return fmt.Sprintf("excluded tag %s=%s", k, v)
+	tagPatterns, excludePatterns := compile(tagKeys, t.Tags), compile(excludeKeys, t.ExcludeTags)
+	return func(inst fleet.Instance) string {
+		switch {
+		case inst.State != fleet.StateRunning:
+			return fmt.Sprintf("state is %s, not running", inst.State)
+		case len(regions) > 0 && inst.Region != "" && !slices.Contains(regions, inst.Region):
+			return fmt.Sprintf("region %s is not in the target", inst.Region)
+		case len(t.AvailabilityZones) > 0 && !slices.Contains(t.AvailabilityZones, inst.AZ):
+			return fmt.Sprintf("availability zone %s is not in the target", inst.AZ)
+		case len(t.InstanceIDs) > 0 && !slices.Contains(t.InstanceIDs, inst.ID):
+			return "not one of target.instance_ids"
 		}
-	}
-	for _, k := range sortedKeys(requireTag) {
-		if !inst.HasTag(k, requireTag[k]) {
-			return fmt.Sprintf("not opted in: tag %s=%s is missing", k, requireTag[k])
+		for i, k := range tagKeys {
+			if v, ok := inst.Tags[k]; !ok || !tagPatterns[i].Match(v) {
+				return fmt.Sprintf("tag %s does not match %q", k, t.Tags[k])
+			}
 		}
+		for i, k := range excludeKeys {
+			if v, ok := inst.Tags[k]; ok && excludePatterns[i].Match(v) {
+				return fmt.Sprintf("excluded tag %s=%s", k, v)
+			}
+		}
+		for _, k := range requireKeys {
+			if !inst.HasTag(k, requireTag[k]) {
+				return fmt.Sprintf("not opted in: tag %s=%s is missing", k, requireTag[k])
+			}
+		}
+		return ""
 	}
-	return ""
 }
 
 // walk takes instances in shuffled order while their AZ has quota left,
@@ -90,12 +115,16 @@ func (ph *Phase) walk(order []fleet.Instance, quotas map[string]int, f *floors, 
 	quotas = cloneMap(quotas)
 	down := f.newDown() // stays empty unless downtime accumulates
 	var selected []fleet.Instance
+	if n := sum(quotas); n > 0 {
+		selected = make([]fleet.Instance, 0, min(n, len(order)))
+	}
+	var floored []Exclusion
 	for _, inst := range order {
 		if quotas[inst.AZ] == 0 {
 			continue
 		}
 		if reason := f.blocks(inst, down); reason != "" {
-			ph.Excluded = append(ph.Excluded, Exclusion{Instance: inst, Reason: reason, Floor: true})
+			floored = append(floored, Exclusion{Instance: inst, Reason: reason, Floor: true})
 			continue
 		}
 		if cumulative {
@@ -104,8 +133,55 @@ func (ph *Phase) walk(order []fleet.Instance, quotas map[string]int, f *floors, 
 		quotas[inst.AZ]--
 		selected = append(selected, inst)
 	}
-	sort.SliceStable(ph.Excluded, func(a, b int) bool { return ph.Excluded[a].Instance.ID < ph.Excluded[b].Instance.ID })
+	// The rules' exclusions are in ID order already; the floor's came in
+	// shuffled order. Sorting those alone and merging gives what a stable
+	// sort of them all gave: that sort moved 200-byte exclusions around
+	// O(n log² n) times, a third of the time of planning 100,000 instances.
+	ph.Excluded = mergeByID(sortedByID(ph.Excluded), sortedByID(floored))
 	return selected
+}
+
+func byInstanceID(a, b Exclusion) int { return strings.Compare(a.Instance.ID, b.Instance.ID) }
+
+// sortedByID returns ex sorted by instance ID, stably: itself when it is
+// sorted already, else a sorted copy, ordered through an index so that
+// only ints move.
+func sortedByID(ex []Exclusion) []Exclusion {
+	if slices.IsSortedFunc(ex, byInstanceID) {
+		return ex
+	}
+	idx := make([]int, len(ex))
+	for i := range idx {
+		idx[i] = i
+	}
+	slices.SortFunc(idx, func(a, b int) int {
+		if c := byInstanceID(ex[a], ex[b]); c != 0 {
+			return c
+		}
+		return a - b // equal IDs keep their order
+	})
+	out := make([]Exclusion, len(ex))
+	for i, j := range idx {
+		out[i] = ex[j]
+	}
+	return out
+}
+
+// mergeByID merges two lists sorted by instance ID into a new one, a's
+// entries first among equal IDs: a stable sort of a followed by b.
+func mergeByID(a, b []Exclusion) []Exclusion {
+	if len(b) == 0 {
+		return a
+	}
+	out := make([]Exclusion, 0, len(a)+len(b))
+	for len(a) > 0 && len(b) > 0 {
+		if b[0].Instance.ID < a[0].Instance.ID {
+			out, b = append(out, b[0]), b[1:]
+		} else {
+			out, a = append(out, a[0]), a[1:]
+		}
+	}
+	return append(append(out, a...), b...)
 }
 
 func shuffled(instances []fleet.Instance, rng *rand.Rand) []fleet.Instance {
