@@ -16,6 +16,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -120,7 +121,12 @@ func (p *canaryProxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	p.mu.Unlock()
 	host := r.URL.Hostname()
-	if host == "badsig.canary.test" {
+	body, _ := io.ReadAll(r.Body)
+	r.Body = io.NopCloser(bytes.NewReader(body))
+	form, _ := url.ParseQuery(string(body))
+	// badsig refuses every call; midsig only the real StopInstances, in the
+	// middle of a run, so that the message reaches the journal and reports.
+	if host == "badsig.canary.test" || (host == "midsig.canary.test" && form.Get("Action") == "StopInstances" && form.Get("DryRun") != "true") {
 		// AWS echoes the canonical request in SignatureDoesNotMatch, and
 		// with it the session token (aws-sdk-cpp#17, selling-partner-api
 		// issues): an error message is a way out for a token.
@@ -131,13 +137,19 @@ func (p *canaryProxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			"and signing method. Consult the service documentation for details.\n\nThe Canonical String for this request should have been\n'" +
 			canonical + "'\n\nThe String-to-Sign should have been\n'AWS4-HMAC-SHA256\n" + r.Header.Get("X-Amz-Date") +
 			"\n" + credentialScope(r.Header.Get("Authorization")) + "\n8c6b3e1a'\n"
-		var body bytes.Buffer
-		body.WriteString(`<ErrorResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><Error><Type>Sender</Type><Code>SignatureDoesNotMatch</Code><Message>`)
-		_ = xml.EscapeText(&body, []byte(msg))
-		body.WriteString(`</Message></Error><RequestId>8a1e7c0e-canary</RequestId></ErrorResponse>`)
+		var out bytes.Buffer
+		if host == "badsig.canary.test" { // STS's envelope: GetCallerIdentity is the first call
+			out.WriteString(`<ErrorResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><Error><Type>Sender</Type><Code>SignatureDoesNotMatch</Code><Message>`)
+			_ = xml.EscapeText(&out, []byte(msg))
+			out.WriteString(`</Message></Error><RequestId>8a1e7c0e-canary</RequestId></ErrorResponse>`)
+		} else { // EC2's
+			out.WriteString(`<Response><Errors><Error><Code>SignatureDoesNotMatch</Code><Message>`)
+			_ = xml.EscapeText(&out, []byte(msg))
+			out.WriteString(`</Message></Error></Errors><RequestID>8a1e7c0e-canary</RequestID></Response>`)
+		}
 		w.Header().Set("Content-Type", "text/xml")
 		w.WriteHeader(http.StatusForbidden)
-		_, _ = w.Write(body.Bytes())
+		_, _ = w.Write(out.Bytes())
 		return
 	}
 	route, ok := p.routes[host]
@@ -292,21 +304,24 @@ blast_radius: {count: 2}
 action: {type: reboot}
 waves: {count: 1, wait_for_healthy: false}
 `)
-	main := serveSecretsFleet(t, secretsFleet(sim.APISpec{}))
+	direct := serveSecretsFleet(t, secretsFleet(sim.APISpec{}))
 	px, proxy := newCanaryProxy(t, map[string]string{
-		"ec2.canary.test":    main,
-		"denied.canary.test": serveSecretsFleet(t, secretsFleet(sim.APISpec{Deny: []string{sim.ActionStopInstances}})),
+		"ec2.canary.test":     serveSecretsFleet(t, secretsFleet(sim.APISpec{})),
+		"profile.canary.test": serveSecretsFleet(t, secretsFleet(sim.APISpec{})),
+		"role.canary.test":    serveSecretsFleet(t, secretsFleet(sim.APISpec{})),
+		"denied.canary.test":  serveSecretsFleet(t, secretsFleet(sim.APISpec{Deny: []string{sim.ActionStopInstances}})),
+		"midsig.canary.test":  serveSecretsFleet(t, secretsFleet(sim.APISpec{})),
 		"faulty.canary.test": serveSecretsFleet(t, secretsFleet(sim.APISpec{Fail: []sim.CallFailure{
 			{Action: sim.ActionStartInstances, Call: 2, Code: "UnauthorizedOperation"}}})),
 	})
 
 	base := []string{"HOME=" + home, "HTTP_PROXY=" + proxy, "AWS_CONFIG_FILE=" + configFile,
 		"AWS_SHARED_CREDENTIALS_FILE=" + credsFile, "AWS_EC2_METADATA_DISABLED=true"}
-	envKeys := append(base, "AWS_ACCESS_KEY_ID="+canaryKeyID, "AWS_SECRET_ACCESS_KEY="+canarySecret,
-		"AWS_SESSION_TOKEN="+canaryToken, "AWS_REGION=us-east-1")
+	envKeys := slices.Concat(base, []string{"AWS_ACCESS_KEY_ID=" + canaryKeyID, "AWS_SECRET_ACCESS_KEY=" + canarySecret,
+		"AWS_SESSION_TOKEN=" + canaryToken, "AWS_REGION=us-east-1"})
 	debug := []string{"--log-level", "debug", "--log-format", "json"}
 	remote := func(host string, args ...string) []string {
-		return append(append(args, "--endpoint-url", "http://"+host, "--runs-dir", runs, "--poll-interval", "50ms"), debug...)
+		return slices.Concat(args, []string{"--endpoint-url", "http://" + host, "--runs-dir", runs, "--poll-interval", "50ms"}, debug)
 	}
 
 	var mu sync.Mutex
@@ -319,43 +334,88 @@ waves: {count: 1, wait_for_healthy: false}
 			t.Errorf("gameday %s: exit %d, want %d\nstdout:\n%s\nstderr:\n%s", strings.Join(res.args, " "), res.code, want, res.stdout, res.stderr)
 		}
 	}
-	var wg sync.WaitGroup
-	// The runs on the main fleet one after the other (they would claim the
-	// same instances); the rest beside them.
-	wg.Go(func() {
-		record(runChild(t, envKeys, remote("ec2.canary.test", "run", scn, "--yes", "--seed", "1")...), ExitMet)
-		record(runChild(t, base, remote("ec2.canary.test", "run", scn, "--yes", "--seed", "2", "--profile", "canary")...), ExitMet)
-		record(runChild(t, envKeys, remote("ec2.canary.test", "run", scn, "--yes", "--seed", "3", "--role-arn", roleARN)...), ExitMet)
-		record(runChild(t, envKeys, remote("ec2.canary.test", "recover", "--orphans", "--region", "us-east-1")...), ExitMet)
-		// And once straight to the simulator, which signs with dummy keys.
-		record(runChild(t, envKeys, "run", scn, "--endpoint-url", main, "--runs-dir", runs, "--seed", "4",
-			"--role-arn", roleARN, "--poll-interval", "50ms", "--log-level", "debug"), ExitMet)
-	})
-	wg.Go(func() {
-		record(runChild(t, envKeys, append([]string{"validate", scn}, debug...)...), ExitMet)
-		for _, output := range []string{"text", "json"} {
-			record(runChild(t, envKeys, append([]string{"plan", scn, "--endpoint-url", "http://ec2.canary.test", "--show-instances",
-				"--output", output}, debug...)...), ExitMet)
-		}
-		record(runChild(t, envKeys, remote("denied.canary.test", "run", scn, "--yes")...), ExitInfrastructure)
-		record(runChild(t, envKeys, remote("faulty.canary.test", "run", scn, "--yes")...), ExitInfrastructure)
-		record(runChild(t, envKeys, remote("badsig.canary.test", "run", scn, "--yes")...), ExitInfrastructure)
-		record(runChild(t, envKeys, append([]string{"plan", scn, "--endpoint-url", "http://badsig.canary.test"}, debug...)...), ExitInfrastructure)
-	})
-	wg.Go(func() {
-		record(runChild(t, envKeys, append([]string{"demo", "--scenario", tiny, "--seed", "5", "--runs-dir", demoRuns, "--progress", "never"}, debug...)...), ExitMet)
-		record(runChild(t, envKeys, append([]string{"run", scn, "--endpoint-url", "http://127.0.0.1:1", "--runs-dir", runs}, debug...)...), ExitInfrastructure)
-	})
-	wg.Wait()
+	// Every fleet has its own chain of commands; the chains run side by side.
+	chains := [][]func(){
+		{
+			func() {
+				record(runChild(t, envKeys, remote("ec2.canary.test", "run", scn, "--yes", "--seed", "1")...), ExitMet)
+			},
+			func() {
+				record(runChild(t, envKeys, remote("ec2.canary.test", "recover", "--orphans", "--region", "us-east-1")...), ExitMet)
+			},
+		},
+		{func() {
+			record(runChild(t, base, remote("profile.canary.test", "run", scn, "--yes", "--seed", "2", "--profile", "canary")...), ExitMet)
+		}},
+		{func() {
+			record(runChild(t, envKeys, remote("role.canary.test", "run", scn, "--yes", "--seed", "3", "--role-arn", roleARN)...), ExitMet)
+		}},
+		// Straight to a simulator, which gets dummy keys, in console format.
+		{func() {
+			record(runChild(t, envKeys, "run", scn, "--endpoint-url", direct, "--runs-dir", runs, "--seed", "4",
+				"--role-arn", roleARN, "--poll-interval", "50ms", "--log-level", "debug"), ExitMet)
+		}},
+		{
+			func() { record(runChild(t, envKeys, append([]string{"validate", scn}, debug...)...), ExitMet) },
+			func() {
+				record(runChild(t, envKeys, slices.Concat([]string{"plan", scn, "--endpoint-url", "http://ec2.canary.test",
+					"--show-instances"}, debug)...), ExitMet)
+			},
+			func() {
+				record(runChild(t, envKeys, slices.Concat([]string{"plan", scn, "--endpoint-url", "http://ec2.canary.test",
+					"--output", "json"}, debug)...), ExitMet)
+			},
+		},
+		{func() {
+			record(runChild(t, envKeys, remote("denied.canary.test", "run", scn, "--yes")...), ExitInfrastructure)
+		}},
+		{func() {
+			record(runChild(t, envKeys, remote("faulty.canary.test", "run", scn, "--yes")...), ExitInfrastructure)
+		}},
+		{func() {
+			record(runChild(t, envKeys, remote("midsig.canary.test", "run", scn, "--yes")...), ExitInfrastructure)
+		}},
+		{
+			func() {
+				record(runChild(t, envKeys, remote("badsig.canary.test", "run", scn, "--yes")...), ExitInfrastructure)
+			},
+			func() {
+				record(runChild(t, envKeys, slices.Concat([]string{"plan", scn, "--endpoint-url", "http://badsig.canary.test"}, debug)...),
+					ExitInfrastructure)
+			},
+			func() {
+				record(runChild(t, envKeys, slices.Concat([]string{"run", scn, "--endpoint-url", "http://127.0.0.1:1", "--runs-dir", runs}, debug)...),
+					ExitInfrastructure)
+			},
+		},
+		{func() {
+			record(runChild(t, envKeys, slices.Concat([]string{"demo", "--scenario", tiny, "--seed", "5", "--runs-dir", demoRuns,
+				"--progress", "never"}, debug)...), ExitMet)
+		}},
+	}
+	runChains(chains)
 
 	// Reading the runs back, after they all ended.
-	record(runChild(t, envKeys, append([]string{"runs", "--runs-dir", runs}, debug...)...), ExitMet)
-	record(runChild(t, envKeys, append([]string{"runs", "--runs-dir", runs, "--output", "json"}, debug...)...), ExitMet)
-	record(runChild(t, envKeys, append([]string{"recover", "--runs-dir", runs}, debug...)...), ExitMet)
-	record(runChild(t, envKeys, append([]string{"report", "latest", "--runs-dir", runs}, debug...)...), ExitMet)
-	for _, format := range []string{"html", "junit", "markdown", "json", "text"} {
-		record(runChild(t, envKeys, append([]string{"report", "latest", "--runs-dir", runs, "--format", format}, debug...)...), ExitMet)
+	readers := [][]func(){
+		{func() {
+			record(runChild(t, envKeys, slices.Concat([]string{"runs", "--runs-dir", runs}, debug)...), ExitMet)
+		}},
+		{func() {
+			record(runChild(t, envKeys, slices.Concat([]string{"runs", "--runs-dir", runs, "--output", "json"}, debug)...), ExitMet)
+		}},
+		{func() {
+			record(runChild(t, envKeys, slices.Concat([]string{"recover", "--runs-dir", runs}, debug)...), ExitMet)
+		}},
+		{func() {
+			record(runChild(t, envKeys, slices.Concat([]string{"report", "latest", "--runs-dir", runs}, debug)...), ExitMet)
+		}},
 	}
+	for _, format := range []string{"html", "junit", "markdown", "json", "text"} {
+		readers = append(readers, []func(){func() {
+			record(runChild(t, envKeys, slices.Concat([]string{"report", "latest", "--runs-dir", runs, "--format", format}, debug)...), ExitMet)
+		}})
+	}
+	runChains(readers)
 
 	// The canaries were really used: the proxy saw every one sign.
 	px.mu.Lock()
@@ -408,6 +468,19 @@ waves: {count: 1, wait_for_healthy: false}
 			}
 		}
 	}
+}
+
+// runChains runs each chain's steps in order, the chains side by side.
+func runChains(chains [][]func()) {
+	var wg sync.WaitGroup
+	for _, chain := range chains {
+		wg.Go(func() {
+			for _, step := range chain {
+				step()
+			}
+		})
+	}
+	wg.Wait()
 }
 
 // excerpt is the text around the first occurrence of s.
