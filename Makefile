@@ -6,7 +6,7 @@ BIN     := bin/gameday
 VERSION := $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -X gameday/internal/version.Version=$(VERSION)
 
-.PHONY: all build test demo lint fmt clean
+.PHONY: all build test demo lint fmt clean bench
 
 all: build
 
@@ -17,6 +17,15 @@ build:
 test:
 	$(GO) vet ./...
 	$(GO) test -race -count=1 ./...
+
+# The benchmark suite (docs/benchmarks.md, bench/): planning, execution
+# against EC2's token buckets, an AWS CLI script, the probe engine and the
+# simulator's capacity, min/median/max of several runs, written into the
+# generated block of docs/benchmarks.md. About 12 minutes on 2 CPUs; not
+# part of `make test`. BENCH_SMOKE=1 runs small sizes once (about a minute)
+# and only prints. Needs Debian's awscli and wrk.
+bench: build
+	BENCH_SMOKE=$(BENCH_SMOKE) $(GO) run ./bench -gameday $(BIN)
 
 demo: build
 	./$(BIN) demo
