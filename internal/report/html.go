@@ -39,6 +39,8 @@ type htmlView struct {
 	Services       []serviceChart
 	Hist           histogram
 	Instances      []instanceRow
+	SwimLanes      template.HTML // swimLanesHTML
+	InstanceRows   template.HTML // instanceRowsHTML
 	BaselineDelta  string
 	ActionWords    string
 	RecoveryLine   string
@@ -73,6 +75,7 @@ func WriteHTML(w io.Writer, r *Report) error {
 	for _, in := range r.Instances {
 		v.Instances = append(v.Instances, newInstanceRow(r, in))
 	}
+	v.SwimLanes, v.InstanceRows = swimLanesHTML(&v), instanceRowsHTML(v.Instances)
 	bw := bufio.NewWriter(w)
 	if err := htmlTemplate.Execute(bw, v); err != nil {
 		return fmt.Errorf("report: html: %w", err)
