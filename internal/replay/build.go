@@ -581,8 +581,18 @@ func plural(n int, one, many string) string {
 	return fmt.Sprintf("%d %s", n, many)
 }
 
+// scale multiplies d by f, saturating: a file whose events lie centuries
+// apart gives durations near the largest, which a conversion from float64
+// would turn negative.
 func scale(d time.Duration, f float64) time.Duration {
-	return time.Duration(math.Round(float64(d) * f)).Round(time.Millisecond)
+	x := math.Round(float64(d) * f)
+	switch {
+	case x >= math.MaxInt64:
+		return math.MaxInt64
+	case x <= math.MinInt64:
+		return math.MinInt64
+	}
+	return time.Duration(x).Round(time.Millisecond)
 }
 
 func median(ds []time.Duration) time.Duration {

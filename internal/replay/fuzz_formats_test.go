@@ -4,11 +4,13 @@ import (
 	"bytes"
 	"compress/gzip"
 	"errors"
+	"math"
 	"os"
 	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 )
 
 // FuzzReplayFormats reads arbitrary input as each format a user may name
@@ -141,6 +143,28 @@ func TestQuoteCutsLongValues(t *testing.T) {
 	} {
 		if got := quote(in); got != want {
 			t.Errorf("quote(%.20q...) = %s, want %s", in, got, want)
+		}
+	}
+}
+
+// TestScaleSaturates: events centuries apart give a time stopped near the
+// largest duration; scaling it must not wrap around to a negative one
+// (found by FuzzReplayParse: testdata/fuzz/FuzzReplayParse/events-centuries-apart).
+func TestScaleSaturates(t *testing.T) {
+	const most = time.Duration(math.MaxInt64)
+	for _, tt := range []struct {
+		d    time.Duration
+		f    float64
+		want time.Duration
+	}{
+		{most, 1, most},
+		{most, 2, most},
+		{-most, 2, math.MinInt64},
+		{90 * time.Second, 0.5, 45 * time.Second},
+		{1001 * time.Microsecond, 1, time.Millisecond},
+	} {
+		if got := scale(tt.d, tt.f); got != tt.want {
+			t.Errorf("scale(%v, %v) = %v, want %v", tt.d, tt.f, got, tt.want)
 		}
 	}
 }
