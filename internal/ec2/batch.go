@@ -148,3 +148,7 @@ func chunk(ids []string, size int) [][]string {
 // DoneIDs lists the instances of batches that certainly acted before the
 // failed one, for callers that see only an error.
 func (e *BatchError) DoneIDs() []string { return e.Done }
+
+// NotSentIDs lists the instances of the batches never sent because an
+// earlier one failed: nothing was done to them.
+func (e *BatchError) NotSentIDs() []string { return e.NotSent }

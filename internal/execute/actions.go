@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"go.uber.org/zap"
@@ -38,20 +39,30 @@ func (x *wave1) act(ctx context.Context, region string, ids []string) ([]string,
 
 func (x *wave1) reboot(ctx context.Context, op fleet.Operator, region string, ids []string) ([]string, error) {
 	x.deps.Gate.MarkActed(ids, time.Now())
-	err := x.mutate(ctx, journal.Intent{Action: fleet.ActionReboot, Region: region, IDs: ids},
-		func(ctx context.Context) error { return op.Reboot(ctx, ids) })
-	var uncertain *fleet.UncertainError
-	switch {
-	case err == nil:
-		return ids, nil
-	case errors.As(err, &uncertain):
-		// A reboot leaves no state to read back; re-sending could reboot
-		// twice. The health gate will show whether it happened.
-		x.deps.Log.Warn("reboot outcome unknown; not re-sent, the health gate will tell", zap.Strings("instance_ids", uncertain.IDs),
-			zap.Error(err))
-		return append(doneIDs(err), uncertain.IDs...), nil
+	var acted []string
+	for len(ids) > 0 {
+		err := x.mutate(ctx, journal.Intent{Action: fleet.ActionReboot, Region: region, IDs: ids},
+			func(ctx context.Context) error { return op.Reboot(ctx, ids) })
+		var uncertain *fleet.UncertainError
+		switch {
+		case err == nil:
+			return append(acted, ids...), nil
+		case errors.As(err, &uncertain):
+			// A reboot leaves no state to read back; re-sending could
+			// reboot twice. The health gate will show whether it
+			// happened. The batches after the uncertain one were never
+			// sent: the wave goes on, so they are sent now, or they
+			// would be the only planned instances the run silently
+			// skipped.
+			x.deps.Log.Warn("reboot outcome unknown; not re-sent, the health gate will tell", zap.Strings("instance_ids", uncertain.IDs),
+				zap.Error(err))
+			acted = append(append(acted, doneIDs(err)...), uncertain.IDs...)
+			ids = notSentIDs(err)
+			continue
+		}
+		return append(acted, doneIDs(err)...), err
 	}
-	return doneIDs(err), err
+	return acted, nil
 }
 
 // stopStart stops ids (tagged first, so that a lost run can be found and
@@ -79,7 +90,8 @@ func (x *wave1) stopStart(ctx context.Context, op fleet.Operator, region string,
 
 // stop tags ids with the dead-man's switch, stops them and waits until they
 // are stopped. It returns the instances it stopped; on an unknown outcome
-// it reads the states back and goes on with those that did stop.
+// it reads the states back and stops once more only those it did not stop
+// (stopRest).
 func (x *wave1) stop(ctx context.Context, op fleet.Operator, region string, ids []string, force bool) ([]string, error) {
 	restoreBy := time.Now().Add(x.cfg.Action.StoppedFor.Duration + 2*x.cfg.StateTimeout + restoreMargin)
 	tags := journal.DeadManTags(x.deps.RunID, restoreBy)
@@ -98,7 +110,10 @@ func (x *wave1) stop(ctx context.Context, op fleet.Operator, region string, ids 
 		if readErr != nil || !errors.As(err, &uncertain) {
 			return stopped, errors.Join(err, readErr)
 		}
-		x.deps.Log.Warn("stop outcome unknown; read back, not re-sent", zap.Strings("stopped", stopped), zap.Error(err))
+		x.deps.Log.Warn("stop outcome unknown; read back, not re-sent to those stopping or stopped", zap.Strings("stopped", stopped), zap.Error(err))
+		if stopped, err = x.stopRest(ctx, op, region, ids, stopped, force); err != nil {
+			return stopped, err
+		}
 	}
 	if len(stopped) == 0 {
 		return nil, nil
@@ -107,6 +122,29 @@ func (x *wave1) stop(ctx context.Context, op fleet.Operator, region string, ids 
 		return stopped, err
 	}
 	return stopped, nil
+}
+
+// stopRest stops, once more, the instances that a stop of unknown outcome
+// did not stop (the read-back shows them still running, or the call never
+// went out for their batch). They are tagged already; left alone they
+// would keep the dead-man tags of a run that never stopped them, and the
+// journal would count them as possibly stopped. A second StopInstances
+// cannot act twice: an instance the first call did stop, but that a stale
+// read showed running, is stopping, and EC2 answers a stop of a stopping
+// instance without doing anything. It returns every instance now stopped.
+func (x *wave1) stopRest(ctx context.Context, op fleet.Operator, region string, ids, stopped []string, force bool) ([]string, error) {
+	rest := slices.DeleteFunc(slices.Clone(ids), func(id string) bool { return slices.Contains(stopped, id) })
+	if len(rest) == 0 {
+		return stopped, nil
+	}
+	x.deps.Log.Warn("stop outcome unknown; stopping the instances it did not stop", zap.Strings("instance_ids", rest))
+	err := x.mutate(ctx, journal.Intent{Action: fleet.ActionStop, Region: region, IDs: rest, Force: force},
+		func(ctx context.Context) error { return op.Stop(ctx, rest, force) })
+	if err != nil {
+		more, readErr := x.whichStopped(ctx, op, region, rest)
+		return append(stopped, more...), errors.Join(err, readErr)
+	}
+	return ids, nil
 }
 
 // start starts ids and waits until they run. The recovery the gate
@@ -167,6 +205,15 @@ func doneIDs(err error) []string {
 	var partial interface{ DoneIDs() []string }
 	if errors.As(err, &partial) {
 		return partial.DoneIDs()
+	}
+	return nil
+}
+
+// notSentIDs lists the instances an error says no call was sent for.
+func notSentIDs(err error) []string {
+	var partial interface{ NotSentIDs() []string }
+	if errors.As(err, &partial) {
+		return partial.NotSentIDs()
 	}
 	return nil
 }

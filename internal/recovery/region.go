@@ -33,12 +33,15 @@ type regionJob struct {
 	seen map[string]*fleet.Instance
 	// tagsLeft lists instances known to still carry the run's tags.
 	tagsLeft map[string]bool
+	// journaledTagged lists the instances the run's journal says may
+	// carry its tags.
+	journaledTagged map[string]bool
 }
 
 func newRegionJob(op fleet.Operator, region, runID string, w *journal.Writer, log *zap.Logger, opts Options) *regionJob {
 	return &regionJob{op: op, region: region, runID: runID, w: w, log: log.With(zap.String("region", region)), opts: opts,
 		results: map[string]*InstanceResult{}, bringBack: map[string]bool{}, seen: map[string]*fleet.Instance{},
-		tagsLeft: map[string]bool{}}
+		tagsLeft: map[string]bool{}, journaledTagged: map[string]bool{}}
 }
 
 // add takes this region's share of a run's summary.
@@ -52,6 +55,7 @@ func (j *regionJob) add(mayBeStopped, tagged []journal.Instance) {
 	for _, inst := range tagged {
 		if inst.Region == j.region {
 			j.result(inst.ID).AZ = inst.AZ
+			j.journaledTagged[inst.ID] = true
 		}
 	}
 }
@@ -278,14 +282,26 @@ func (j *regionJob) noteTags(id string) {
 // untag removes the dead-man tags from every instance that carries this
 // run's tags and is running, or was never stopped by the run.
 func (j *regionJob) untag(ctx context.Context) error {
-	var ids []string
+	var ids, none []string
 	for _, id := range j.order {
 		r := j.results[id]
 		switch {
-		case !j.tagsLeft[id]:
-		case r.Result == Restored || r.Result == AlreadyRunning || r.Result == TagsOnly:
+		case r.Result != Restored && r.Result != AlreadyRunning && r.Result != TagsOnly:
+		case j.tagsLeft[id]:
 			ids = append(ids, id)
+		case j.journaledTagged[id] && !j.opts.InRun:
+			none = append(none, id)
 		}
+	}
+	if len(none) > 0 {
+		// The journal says the run may have tagged these (a CreateTags
+		// that failed, was uncertain, or died with the process) and they
+		// carry none of its tags: nothing to remove. Journaled, or the run
+		// would need recovery for ever. Not by a run restoring itself: tags
+		// are eventually consistent and may show up a moment after the
+		// call; gameday recover, later, settles it.
+		j.log.Info("no tag to remove", zap.Strings("instances", none), zap.String("reason", "they carry none of the run's tags"))
+		j.restore(none, journal.RestoreUntagged, "carries none of the run's tags: nothing to remove")
 	}
 	if len(ids) == 0 {
 		return nil
