@@ -211,6 +211,14 @@ func machineBusy() (time.Duration, error) {
 	return time.Duration(ticks) * time.Second / 100, nil
 }
 
+// childrenCPU is the user + system CPU time of every child process this
+// one has waited for, and of theirs.
+func childrenCPU() time.Duration {
+	var ru syscall.Rusage
+	_ = syscall.Getrusage(syscall.RUSAGE_CHILDREN, &ru)
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
 func openFiles(pid int) (int, error) {
 	entries, err := os.ReadDir(fmt.Sprintf("/proc/%d/fd", pid))
 	return len(entries), err

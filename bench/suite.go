@@ -17,6 +17,8 @@ type suite struct {
 	total    time.Duration
 	sections []*section
 	bgCPU    float64 // cores the background stop-start runs used
+	others   float64 // cores the rest of the machine used meanwhile
+	loadEnd  string  // load averages at the end
 
 	capacity, planning, execution, versus, probing *section
 }
@@ -34,6 +36,7 @@ func (s *suite) run(ctx context.Context) error {
 	s.capacity = &section{title: "5. Simulator capacity", about: strings.ReplaceAll(capacityAbout, "${small}", thousands(int64(s.cfg.capSmall)))}
 	s.sections = []*section{s.planning, s.execution, s.versus, s.probing, s.capacity}
 	s.logf("machine: %s, %d cores; load average %s; work in %s", s.machine.cpu, s.machine.cores, s.machine.loadAvg, s.cfg.work)
+	busy0, ours0 := mustCPU(machineBusy()), selfCPU()+childrenCPU()
 
 	// The stop-start runs are bounded by the StartInstances bucket (2
 	// instances a second after a burst of 1,000): minutes of waiting for
@@ -73,6 +76,11 @@ func (s *suite) run(ctx context.Context) error {
 		}
 	}
 	s.total = time.Since(s.start)
+	// Everything the machine ran that was not this suite or a process it
+	// started (all of which it has waited for by now).
+	busy, ours := mustCPU(machineBusy())-busy0, selfCPU()+childrenCPU()-ours0
+	s.others = max(0, (busy-ours).Seconds()/s.total.Seconds())
+	s.loadEnd = readMachine().loadAvg
 	block := s.markdown()
 	fmt.Println(block)
 	if s.cfg.doc != "" {

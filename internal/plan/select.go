@@ -136,7 +136,7 @@ func (ph *Phase) walk(order []fleet.Instance, quotas map[string]int, f *floors, 
 	// The rules' exclusions are in ID order already; the floor's came in
 	// shuffled order. Sorting those alone and merging gives what a stable
 	// sort of them all gave: that sort moved 200-byte exclusions around
-	// O(n log² n) times, a third of the time of planning 100,000 instances.
+	// O(n log² n) times, a quarter of the time of planning 100,000 instances.
 	ph.Excluded = mergeByID(sortedByID(ph.Excluded), sortedByID(floored))
 	return selected
 }
