@@ -113,11 +113,12 @@ func IsLoopbackEndpoint(raw string) bool {
 // With a RoleARN those credentials (dummy or real) only sign the AssumeRole
 // call, and the role's temporary credentials sign everything else.
 func LoadConfig(ctx context.Context, s Session) (aws.Config, error) {
-	return loadConfig(ctx, s, NewHTTPClient())
+	return loadConfig(ctx, s, nil)
 }
 
 // loadConfig is LoadConfig with every request, AssumeRole's included,
-// sent through client.
+// sent through client; nil means the SDK's own client, wrapped as
+// NewHTTPClient wraps it.
 func loadConfig(ctx context.Context, s Session, client aws.HTTPClient) (aws.Config, error) {
 	if s.Region == "" {
 		return aws.Config{}, fmt.Errorf("ec2: no region: set target.region in the scenario, --region, or AWS_REGION")
@@ -144,6 +145,9 @@ func loadConfig(ctx context.Context, s Session, client aws.HTTPClient) (aws.Conf
 // baseConfig is the configuration before any role is assumed.
 func baseConfig(ctx context.Context, s Session, endpoint string, client aws.HTTPClient) (aws.Config, error) {
 	if IsLoopbackEndpoint(endpoint) {
+		if client == nil {
+			client = NewHTTPClient()
+		}
 		return aws.Config{
 			Region:       s.Region,
 			Credentials:  credentials.NewStaticCredentialsProvider(SimulatorAccessKeyID, "simulator-secret", ""),
@@ -151,7 +155,10 @@ func baseConfig(ctx context.Context, s Session, endpoint string, client aws.HTTP
 			HTTPClient:   client,
 		}, nil
 	}
-	opts := []func(*config.LoadOptions) error{config.WithRegion(s.Region), config.WithHTTPClient(client)}
+	opts := []func(*config.LoadOptions) error{config.WithRegion(s.Region)}
+	if client != nil {
+		opts = append(opts, config.WithHTTPClient(client))
+	}
 	if s.Profile != "" {
 		opts = append(opts, config.WithSharedConfigProfile(s.Profile))
 	}
@@ -161,6 +168,12 @@ func baseConfig(ctx context.Context, s Session, endpoint string, client aws.HTTP
 	cfg, err := config.LoadDefaultConfig(ctx, opts...)
 	if err != nil {
 		return aws.Config{}, fmt.Errorf("ec2: load AWS configuration: %w", err)
+	}
+	if client == nil {
+		// The SDK builds its own client so that it can apply AWS_CA_BUNDLE
+		// or a profile's ca_bundle (it refuses to on any other client
+		// type); the race workaround wraps it afterwards.
+		cfg.HTTPClient = bodyWithoutWriteToClient{cfg.HTTPClient}
 	}
 	return cfg, nil
 }
