@@ -361,3 +361,24 @@ func TestRecoverRunStopsWhenInterrupted(t *testing.T) {
 		t.Errorf("err %v ended %v, want canceled and not ended", err, res.Ended)
 	}
 }
+
+// A journal that can no longer be written (a full disk) must not keep
+// recovery from starting what a run stopped: a start is safe unrecorded.
+func TestRecoveryStartsEvenWhenTheJournalCannotBeWritten(t *testing.T) {
+	r := newRun(t)
+	r.stopped(use1, "i-1", "i-2")
+	sum := r.summary()
+	r.crash()
+	w, _, err := journal.Open(r.runs, runID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.Close() // every later append fails, as on a full disk
+	op := newFake(use1, tagged("i-1", fleet.StateStopped), tagged("i-2", fleet.StateStopped))
+	_, _ = RecoverRun(context.Background(), Operators{use1: op}, sum, w, zaptest.NewLogger(t), fastOpts())
+	for _, id := range []string{"i-1", "i-2"} {
+		if op.state(id) != fleet.StateRunning || op.starts[id] != 1 {
+			t.Errorf("%s: state %s after %d starts, want running after one", id, op.state(id), op.starts[id])
+		}
+	}
+}

@@ -329,14 +329,22 @@ func (j *regionJob) act(ctx context.Context, in journal.Intent, call func() erro
 	}
 	in.Phase = journal.PhaseRecover
 	var seq uint64
-	if j.w != nil {
+	journaled := j.w != nil
+	if journaled {
 		var err error
-		if seq, err = j.w.Intend(in); err != nil {
+		if seq, err = j.w.Intend(in); err != nil && in.Action != fleet.ActionStart {
 			return fmt.Errorf("recovery: not acting, the journal failed: %w", err)
+		} else if err != nil {
+			// A start only brings an instance back, and every later
+			// recovery reads states before acting: an instance left
+			// stopped because the disk filled up is the worse outcome.
+			j.log.Error("starting without a journal record", zap.Strings("instances", in.IDs), zap.Error(err),
+				zap.String("reason", "the journal cannot be written; a start is safe to leave unrecorded"))
+			journaled = false
 		}
 	}
 	callErr := call()
-	if j.w != nil {
+	if journaled {
 		o := journal.OutcomeOf(seq, callErr)
 		if err := j.w.Append(journal.Record{Outcome: &o}); err != nil {
 			return errors.Join(callErr, err)
