@@ -105,6 +105,7 @@ func (s *suite) runCapacity(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	s.capProbe = &probeRes
 	s.logf("capacity %s probed at 1s for 5s: %.0f probes/s, %d failed, lag p99 %.0fms", thousands(int64(probed)), probeRes.ProbesPerSec, probeRes.Failures, probeRes.LagP99Ms)
 
 	smallLabel := thousands(int64(small))

@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strings"
 	"time"
@@ -62,6 +63,9 @@ type runResult struct {
 	// lead is the time from the start of the process to its first
 	// mutating call (DryRuns included); tail from its last call to exit.
 	lead, tail time.Duration
+	// others is the cores the rest of the machine used during the run
+	// (measured for runs in the foreground only; -1 otherwise).
+	others float64
 }
 
 // gamedayRun starts `gameday run scenario` against url. With a pprof
@@ -187,6 +191,7 @@ func (s *suite) execOnce(ctx context.Context, name string, n int, scenarioText s
 	if err != nil {
 		return nil, err
 	}
+	busy0 := mustCPU(machineBusy())
 	start := time.Now()
 	cmd, logs, err := s.gamedayRun(ctx, name, scn, sp.url, extra...)
 	if err != nil {
@@ -195,8 +200,10 @@ func (s *suite) execOnce(ctx context.Context, name string, n int, scenarioText s
 	}
 	waitErr := cmd.Wait()
 	res := &runResult{wall: time.Since(start), cpu: cpuOf(cmd.ProcessState)}
+	busy := mustCPU(machineBusy()) - busy0
 	simCPU, serr := sp.stop()
 	res.cpu += simCPU
+	res.others = max(0, (busy-res.cpu).Seconds()/res.wall.Seconds())
 	if err := finishRun(res, waitErr, logs, audit, start); err != nil {
 		return nil, err
 	}
@@ -250,15 +257,22 @@ func (s *suite) addExecRows(sec *section, label string, results []*runResult) {
 	if failed > 0 {
 		sec.note("%s: %d of %d runs failed; their wall times are not a completed job's.", label, failed, len(results))
 	}
-	var lead, tail []float64
+	var lead, tail, others []float64
 	for _, r := range results {
 		lead, tail = append(lead, r.lead.Seconds()), append(tail, r.tail.Seconds())
+		if r.others >= 0 {
+			others = append(others, r.others)
+		}
 	}
 	sec.note("%s: a median %.2f s passed from the start of the process to its first mutating call (start-up, STS, listing and planning the fleet, through the SDK), and %.2f s from its last call to its exit (journal, reports); the bound counts neither.",
 		label, median(lead), median(tail))
 	if len(ratio) > 0 && !ratioRow.metOK() {
 		sec.note("%s misses ≤ 1.10: those %.2f s are fixed costs, %.0f%% of a bound of %.1f s; the client also paces itself 2%% below EC2's refill rates and keeps a quarter token in reserve (`internal/ec2/pacing.go`), so that a call that travels fast never reaches EC2 before its token, which adds about 2%% of the time spent waiting for tokens.",
 			label, median(lead)+median(tail), 100*(median(lead)+median(tail))/median(bound), median(bound))
+		if len(others) > 0 && median(others) > 0.1 {
+			sec.note("While the reboot runs ran, the rest of the machine kept %.2f of its %d cores busy (median; other work on this shared machine, the background stop-starts included), which lengthens the part of a run that is not waiting for tokens, most of it listing the fleet through the SDK.",
+				median(others), runtime.NumCPU())
+		}
 	}
 }
 
@@ -344,7 +358,7 @@ func (s *suite) finishStopStart(ctx context.Context, bg *background) error {
 			bg.abandon()
 			return ctx.Err()
 		}
-		res := &runResult{wall: r.wall, cpu: cpuOf(r.cmd.ProcessState)}
+		res := &runResult{wall: r.wall, cpu: cpuOf(r.cmd.ProcessState), others: -1}
 		simCPU, serr := r.sim.stop()
 		res.cpu += simCPU
 		if err := finishRun(res, r.err, r.logs, r.audit, r.start); err != nil {

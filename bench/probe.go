@@ -136,11 +136,12 @@ func (s *suite) runProbe(ctx context.Context) error {
 		return nil
 	}
 	c := median(ceil)
-	sec.add(fmt.Sprintf("probes/s ÷ ceiling at %s endpoints", thousands(int64(best.n))), unitRatio, nil, scale(best.rate, 1/c)...)
+	sec.add(fmt.Sprintf("probes/s ÷ ceiling at %s endpoints", thousands(int64(best.n))), unitPercent, nil, scale(best.rate, 1/c)...)
 	sec.note("At %s endpoints, the largest size measured whose lag p99 stays under 250 ms, the probe engine sends %s probes a second, %.1f%% of the %s requests a second this machine serves over loopback to one simulator listener with every core busy; probing costs %.2f of a core, and the simulator answering %.2f.",
 		thousands(int64(best.n)), thousands(int64(median(best.rate))), 100*median(best.rate)/c, thousands(int64(c)), median(best.cpu), median(best.endpoint))
-	if max := sizes[len(sizes)-1]; max.n >= 5000 {
-		sec.note("5,000 is the most one simulator can serve to a prober holding a connection per instance: it needs two descriptors per instance (a listener, an accepted connection) under the open-file limit of 20,000 (section 5).")
+	if cp := s.capProbe; cp != nil {
+		sec.note("Larger sizes are not measured here: one simulator serves at most %s endpoints to a prober that holds a connection to each (two descriptors per instance under the open-file limit), and section 5 probes that many for 5 s: %s probes/s, lag p99 %s ms, the prober at %.2f of a core and the simulator at %.2f.",
+			thousands(int64(cp.Targets)), thousands(int64(cp.ProbesPerSec)), sig(cp.LagP99Ms), cp.CPUCores, cp.EndpointCores)
 	}
 	return nil
 }

@@ -23,6 +23,7 @@ const (
 	unitRate                // per second
 	unitCores               // CPU cores
 	unitMicros              // microseconds
+	unitPercent             // a share, printed as a percentage
 )
 
 // target is a goal a row's values are held to.
@@ -152,6 +153,8 @@ func formatValue(u unit, v float64) string {
 		return thousands(int64(math.Round(v))) + "/s"
 	case unitCores:
 		return fmt.Sprintf("%.2f", v)
+	case unitPercent:
+		return fmt.Sprintf("%.1f%%", 100*v)
 	}
 	return strconv.FormatFloat(v, 'g', 4, 64)
 }

@@ -16,9 +16,10 @@ type suite struct {
 	start    time.Time
 	total    time.Duration
 	sections []*section
-	bgCPU    float64 // cores the background stop-start runs used
-	others   float64 // cores the rest of the machine used meanwhile
-	loadEnd  string  // load averages at the end
+	bgCPU    float64      // cores the background stop-start runs used
+	others   float64      // cores the rest of the machine used meanwhile
+	loadEnd  string       // load averages at the end
+	capProbe *probeResult // the capacity section's probe of the largest fleet
 
 	capacity, planning, execution, versus, probing *section
 }
