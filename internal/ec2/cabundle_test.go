@@ -41,7 +41,13 @@ func writeCABundle(t *testing.T) string {
 // applies it only to a client it built itself, so gameday must let it
 // build one and wrap that, not hand it its own. Loading sends no request.
 func TestCABundleLoadsForRealEndpoints(t *testing.T) {
-	t.Setenv("AWS_CA_BUNDLE", writeCABundle(t))
+	for name, bundle := range map[string]string{"with-bundle": writeCABundle(t), "without": ""} {
+		t.Run(name, func(t *testing.T) { loadsWithBundle(t, bundle) })
+	}
+}
+
+func loadsWithBundle(t *testing.T, bundle string) {
+	t.Setenv("AWS_CA_BUNDLE", bundle)
 	t.Setenv("AWS_ACCESS_KEY_ID", "AKIAEXAMPLEEXAMPLE00")
 	t.Setenv("AWS_SECRET_ACCESS_KEY", "example")
 	t.Setenv("AWS_CONFIG_FILE", filepath.Join(t.TempDir(), "none"))
@@ -51,8 +57,9 @@ func TestCABundleLoadsForRealEndpoints(t *testing.T) {
 		if err != nil {
 			t.Fatalf("endpoint %q with AWS_CA_BUNDLE: %v", endpoint, err)
 		}
-		if _, ok := cfg.HTTPClient.(bodyWithoutWriteToClient); !ok {
-			t.Errorf("endpoint %q: HTTP client %T, want the race workaround around the SDK's client", endpoint, cfg.HTTPClient)
+		c, ok := cfg.HTTPClient.(bodyWithoutWriteToClient)
+		if !ok || c.HTTPClient == nil {
+			t.Errorf("endpoint %q: HTTP client %T %+v, want the race workaround around a real client", endpoint, cfg.HTTPClient, cfg.HTTPClient)
 		}
 	}
 }

@@ -169,10 +169,15 @@ func baseConfig(ctx context.Context, s Session, endpoint string, client aws.HTTP
 	if err != nil {
 		return aws.Config{}, fmt.Errorf("ec2: load AWS configuration: %w", err)
 	}
-	if client == nil {
-		// The SDK builds its own client so that it can apply AWS_CA_BUNDLE
-		// or a profile's ca_bundle (it refuses to on any other client
-		// type); the race workaround wraps it afterwards.
+	switch {
+	case client != nil:
+	case cfg.HTTPClient == nil:
+		// No CA bundle: the SDK left the client to each service.
+		cfg.HTTPClient = NewHTTPClient()
+	default:
+		// The SDK built its own client to apply AWS_CA_BUNDLE or a
+		// profile's ca_bundle (it refuses to on any other client type);
+		// the race workaround wraps it afterwards.
 		cfg.HTTPClient = bodyWithoutWriteToClient{cfg.HTTPClient}
 	}
 	return cfg, nil
