@@ -56,6 +56,10 @@ type mutation struct {
 	batchSize int
 	// send makes one call on batch, with the SDK's retries off.
 	send func(ctx context.Context, batch []string) error
+	// idempotent: sending the call twice does what sending it once does
+	// (CreateTags and DeleteTags with the same tags), so a lost answer is
+	// resent like a throttled call instead of ending the run.
+	idempotent bool
 }
 
 // run sends m in batches, one after the other, each paced and retried by
@@ -99,6 +103,9 @@ func (p *Provider) sendBatch(ctx context.Context, m mutation, op string, batch [
 		case acted:
 			return nil
 		case unknown:
+			if m.idempotent && attempt < p.opts.MaxAttempts {
+				break // safe to send again: fall through to the backoff
+			}
 			p.log.Warn("outcome unknown; not re-sending: the instances' state must be read back",
 				append(fields, zap.Strings("instance_ids", batch))...)
 			return &fleet.UncertainError{Action: m.action, IDs: batch, Err: uncertain(op, iam, err)}
@@ -110,7 +117,11 @@ func (p *Provider) sendBatch(ctx context.Context, m mutation, op string, batch [
 			return classify(fmt.Sprintf("%s, gave up after %s", op, plural(attempt, "attempt")), iam, err)
 		}
 		delay := p.backoff(attempt)
-		p.log.Info("not acted on; retrying", append(fields, zap.Duration("backoff", delay))...)
+		if kind == unknown {
+			p.log.Info("outcome unknown; sending again, the call is idempotent", append(fields, zap.Duration("backoff", delay))...)
+		} else {
+			p.log.Info("not acted on; retrying", append(fields, zap.Duration("backoff", delay))...)
+		}
 		if err := sleep(ctx, delay); err != nil {
 			return fmt.Errorf("ec2: %s: not re-sent after %s: %w", op, reason, err)
 		}

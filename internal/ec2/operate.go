@@ -76,7 +76,7 @@ func (p *Provider) Tag(ctx context.Context, ids []string, tags map[string]string
 		return errors.New("ec2: tag: no tags given")
 	}
 	sdkTags := toSDKTags(tags)
-	return p.run(ctx, mutation{action: fleet.ActionTag, verb: "tag", batchSize: p.opts.TagBatchSize,
+	return p.run(ctx, mutation{action: fleet.ActionTag, verb: "tag", batchSize: p.opts.TagBatchSize, idempotent: true,
 		send: func(ctx context.Context, batch []string) error {
 			_, err := p.ec2.CreateTags(ctx, &ec2sdk.CreateTagsInput{Resources: batch, Tags: sdkTags}, noRetries)
 			return err
@@ -91,7 +91,7 @@ func (p *Provider) Untag(ctx context.Context, ids []string, keys []string) error
 		return errors.New("ec2: untag: no tag keys given (DeleteTags without keys would delete every tag)")
 	}
 	sdkKeys := toSDKKeys(keys)
-	return p.run(ctx, mutation{action: fleet.ActionUntag, verb: "untag", batchSize: p.opts.TagBatchSize,
+	return p.run(ctx, mutation{action: fleet.ActionUntag, verb: "untag", batchSize: p.opts.TagBatchSize, idempotent: true,
 		send: func(ctx context.Context, batch []string) error {
 			_, err := p.ec2.DeleteTags(ctx, &ec2sdk.DeleteTagsInput{Resources: batch, Tags: sdkKeys}, noRetries)
 			return err

@@ -199,3 +199,28 @@ func wantUncertain(t *testing.T, err error, action fleet.Action, batch []string)
 	}
 	return uncertain, batchErr
 }
+
+// TestLostTagAnswersAreSentAgain: CreateTags and DeleteTags do the same
+// thing twice as once, so an answer lost after acting is no reason to end
+// a run: they are sent again, up to MaxAttempts, and only then uncertain.
+func TestLostTagAnswersAreSentAgain(t *testing.T) {
+	e := newSimEnv(t, appFleet(2))
+	e.setFaults(ec2api.Faults{ResetAfterRate: 1})
+	p := e.provider(fastRetries(Options{MaxAttempts: 3}))
+	ids := e.ids()
+	wantUncertain(t, p.Tag(t.Context(), ids, map[string]string{"gameday:run-id": "r1"}), fleet.ActionTag, ids)
+	// Each served call is audited twice: served, then its answer lost.
+	if got := e.codes(sim.ActionCreateTags); got[""] != 3 || got[ec2api.AuditInjectedResponseLost] != 3 {
+		t.Errorf("CreateTags audit %v, want 3 calls, each served and its answer lost", got)
+	}
+	for _, v := range e.sim.Describe() {
+		if v.Tags["gameday:run-id"] != "r1" {
+			t.Errorf("%s tags %v, want the tag set (the calls acted, their answers were lost)", v.ID, v.Tags)
+		}
+	}
+	wantUncertain(t, p.Untag(t.Context(), ids, []string{"gameday:run-id"}), fleet.ActionUntag, ids)
+	if got := e.codes(sim.ActionDeleteTags); got[""] != 3 {
+		t.Errorf("DeleteTags audit %v, want 3 calls", got)
+	}
+	// A reboot is not idempotent: one call, never re-sent (TestLostAnswerIsNeverResent).
+}
