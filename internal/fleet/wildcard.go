@@ -1,6 +1,9 @@
 package fleet
 
-import "strings"
+import (
+	"strings"
+	"unicode/utf8"
+)
 
 // Wildcard is a compiled EC2 filter value: "*" matches any run of
 // characters (including none), "?" exactly one, and a backslash makes the
@@ -25,7 +28,7 @@ const (
 // CompileWildcard compiles an EC2 filter value.
 func CompileWildcard(s string) Wildcard {
 	var p Wildcard
-	runes := []rune(s)
+	runes := symbols(s)
 	for i := 0; i < len(runes); i++ {
 		switch r := runes[i]; {
 		case r == '\\' && i+1 < len(runes) && strings.ContainsRune(`*?\`, runes[i+1]):
@@ -46,7 +49,7 @@ func CompileWildcard(s string) Wildcard {
 // only to the last "*", which keeps it linear in practice and never
 // recursive, so hostile patterns cannot blow the stack.
 func (p Wildcard) Match(s string) bool {
-	rs := []rune(s)
+	rs := symbols(s)
 	pi, si := 0, 0
 	star, starAt := -1, 0
 	for si < len(rs) {
@@ -68,6 +71,22 @@ func (p Wildcard) Match(s string) bool {
 		pi++
 	}
 	return pi == len(p)
+}
+
+// symbols splits s into runes, except that each byte of an invalid UTF-8
+// sequence becomes a value of its own above the Unicode range: decoding
+// them all to U+FFFD would make different bytes match each other.
+func symbols(s string) []rune {
+	out := make([]rune, 0, len(s))
+	for i := 0; i < len(s); {
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && size == 1 {
+			r = utf8.MaxRune + 1 + rune(s[i])
+		}
+		out = append(out, r)
+		i += size
+	}
+	return out
 }
 
 // MatchWildcard reports whether s matches the EC2 filter value pattern.

@@ -95,3 +95,22 @@ func FuzzMatchWildcard(f *testing.F) {
 		}
 	})
 }
+
+// Different invalid UTF-8 bytes are different characters (found by
+// FuzzMatchWildcard: both used to decode to U+FFFD and match).
+func TestWildcardInvalidUTF8BytesStayDistinct(t *testing.T) {
+	for _, tt := range []struct {
+		pattern, s string
+		want       bool
+	}{
+		{"\xff", "\xb5", false},
+		{"\xff", "\xff", true},
+		{"?", "\xff", true},
+		{"a*\xff", "abc\xff", true},
+		{"\xff", "\uFFFD", false},
+	} {
+		if got := MatchWildcard(tt.pattern, tt.s); got != tt.want {
+			t.Errorf("MatchWildcard(%q, %q) = %v, want %v", tt.pattern, tt.s, got, tt.want)
+		}
+	}
+}
