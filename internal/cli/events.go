@@ -17,7 +17,6 @@ import (
 	"gameday/internal/fleet"
 	"gameday/internal/report"
 	"gameday/internal/sim"
-	"gameday/internal/sim/ec2api"
 	"gameday/internal/version"
 )
 
@@ -83,7 +82,8 @@ func (a *app) runEvents(ctx context.Context, opts *eventsOptions) error {
 		return err
 	}
 	if opts.simulated {
-		url, stop, err := startEventsSim(opts.seed.value, a)
+		// The default fleet: unlike the demo fleet, it has a scheduled event.
+		url, stop, err := startAPISim(sim.DefaultFleet(), opts.seed.value, a)
 		if err != nil {
 			return err
 		}
@@ -237,22 +237,4 @@ func printScenarioSummary(w io.Writer, gen *events.Generated, where string) {
 	if where != "stdout" {
 		fmt.Fprintf(w, "check it: gameday plan %s; run it: gameday run %s\n", where, where)
 	}
-}
-
-// startEventsSim serves the built-in "default" fleet, API only, for --sim:
-// unlike the demo fleet, it has a scheduled event.
-func startEventsSim(seed uint64, a *app) (string, func(), error) {
-	s, err := sim.New(sim.DefaultFleet(), sim.Options{Seed: seed, Logger: a.log.Named("sim")})
-	if err == nil {
-		err = s.Start()
-	}
-	if err != nil {
-		return "", nil, &exitError{code: ExitInfrastructure, err: err}
-	}
-	srv, err := ec2api.Start(s, "127.0.0.1:0", a.log.Named("sim"))
-	if err != nil {
-		s.Close()
-		return "", nil, &exitError{code: ExitInfrastructure, err: err}
-	}
-	return srv.URL(), func() { srv.Close(); s.Close() }, nil
 }

@@ -15,6 +15,7 @@ import (
 	"gameday/internal/plan"
 	"gameday/internal/report"
 	"gameday/internal/runner"
+	"gameday/internal/sim"
 )
 
 func (a *app) newExportCmd() *cobra.Command {
@@ -118,7 +119,7 @@ func (a *app) runExportFIS(ctx context.Context, opts *exportFISOptions) error {
 	}
 	region := regions[0]
 	if opts.simulated {
-		url, stop, err := startPlanSim(opts.seed.value, a)
+		url, stop, err := startAPISim(sim.DemoFleet(), opts.seed.value, a)
 		if err != nil {
 			return err
 		}

@@ -72,7 +72,7 @@ func (a *app) runPlan(ctx context.Context, opts *planOptions) error {
 		return err
 	}
 	if opts.simulated {
-		url, stop, err := startPlanSim(opts.seed.value, a)
+		url, stop, err := startAPISim(sim.DemoFleet(), opts.seed.value, a)
 		if err != nil {
 			return err
 		}
@@ -167,9 +167,10 @@ func (a *app) writePlanJSON(p *plan.Plan, account string, regions []string, warn
 	return enc.Encode(doc)
 }
 
-// startPlanSim serves the built-in fleet, API only, for --sim.
-func startPlanSim(seed uint64, a *app) (string, func(), error) {
-	s, err := sim.New(sim.DemoFleet(), sim.Options{Seed: seed, Logger: a.log.Named("sim")})
+// startAPISim serves a built-in fleet, API only, for the --sim of the
+// read-only commands (plan, export, events).
+func startAPISim(spec sim.FleetSpec, seed uint64, a *app) (string, func(), error) {
+	s, err := sim.New(spec, sim.Options{Seed: seed, Logger: a.log.Named("sim")})
 	if err == nil {
 		err = s.Start()
 	}
