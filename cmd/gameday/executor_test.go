@@ -277,26 +277,47 @@ func TestOrphansAreRestoredFromTagsWhenTheJournalIsGone(t *testing.T) {
 	checkAllRunningAndUntagged(t, url)
 }
 
-func TestInterruptMidStopStartRestoresAndExitsThree(t *testing.T) {
+// TestSignalMidStopStartRestoresAndExitsThree: a first Ctrl-C, and a
+// SIGTERM (how CI runners and systemd stop a job), stop launching waves,
+// start what the run stopped, and exit 3.
+func TestSignalMidStopStartRestoresAndExitsThree(t *testing.T) {
 	t.Parallel()
-	audit := filepath.Join(t.TempDir(), "audit.jsonl")
-	_, url := startSimServe(t, "--fleet", writeFile(t, "fleet.yaml", tinyFleet(30, "")), "--audit-log", audit, "--no-listeners")
-	runs := t.TempDir()
-	cmd, out := untilStopped(t, audit, url, runs)
-	if err := cmd.Process.Signal(os.Interrupt); err != nil {
-		t.Fatal(err)
+	for _, tt := range []struct {
+		sig    os.Signal
+		reason []string // in the report's reason
+		notice string   // in the output
+	}{
+		{os.Interrupt, []string{"interrupt", "restored"}, "interrupt: stopping after the current step"},
+		{syscall.SIGTERM, []string{"interrupted", "terminated", "restored"}, "terminated: stopping after the current step"},
+	} {
+		t.Run(tt.sig.String(), func(t *testing.T) {
+			t.Parallel()
+			audit := filepath.Join(t.TempDir(), "audit.jsonl")
+			_, url := startSimServe(t, "--fleet", writeFile(t, "fleet.yaml", tinyFleet(30, "")), "--audit-log", audit, "--no-listeners")
+			runs := t.TempDir()
+			cmd, out := untilStopped(t, audit, url, runs)
+			if err := cmd.Process.Signal(tt.sig); err != nil {
+				t.Fatal(err)
+			}
+			if code := exitCodeOf(cmd.Wait()); code != 3 {
+				t.Fatalf("exit %d after %s, want 3\n%s", code, tt.sig, out)
+			}
+			checkAllRunningAndUntagged(t, url)
+			rep := onlyReport(t, runs)
+			for _, want := range tt.reason {
+				if rep.Status != report.StatusAborted || !strings.Contains(rep.Reason, want) {
+					t.Errorf("report %s: %q, want aborted, the reason saying %q", rep.Status, rep.Reason, want)
+				}
+			}
+			if !strings.Contains(out.String(), tt.notice) {
+				t.Errorf("no notice of the signal:\n%s", out)
+			}
+			records := readAudit(t, audit)
+			checkContained(t, records, rep)
+			checkStopCalls(t, records)
+			checkEveryStopRestarted(t, records)
+		})
 	}
-	if code := exitCodeOf(cmd.Wait()); code != 3 {
-		t.Fatalf("exit %d after SIGINT, want 3\n%s", code, out)
-	}
-	checkAllRunningAndUntagged(t, url)
-	rep := onlyReport(t, runs)
-	if rep.Status != report.StatusAborted || !strings.Contains(rep.Reason, "interrupt") || !strings.Contains(rep.Reason, "restored") {
-		t.Errorf("report %s: %q, want aborted by the interrupt, with what was restored", rep.Status, rep.Reason)
-	}
-	records := readAudit(t, audit)
-	checkContained(t, records, rep)
-	checkStopCalls(t, records)
 }
 
 func TestADeniedDryRunStopsBeforeAnyChangeAndNamesThePermission(t *testing.T) {

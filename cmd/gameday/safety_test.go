@@ -8,7 +8,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"syscall"
 	"testing"
 
 	"gameday/internal/report"
@@ -19,33 +18,6 @@ import (
 // run: a SIGTERM (how CI runners and systemd stop a job), an AWS error in
 // the middle of a wave, and a runs/ that cannot be written. The audit log of
 // a separate `gameday sim serve` is the ground truth of what was touched.
-
-func TestSigtermMidStopStartRestoresAndExitsThree(t *testing.T) {
-	t.Parallel()
-	audit := filepath.Join(t.TempDir(), "audit.jsonl")
-	_, url := startSimServe(t, "--fleet", writeFile(t, "fleet.yaml", tinyFleet(30, "")), "--audit-log", audit, "--no-listeners")
-	runs := t.TempDir()
-	cmd, out := untilStopped(t, audit, url, runs)
-	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
-		t.Fatal(err)
-	}
-	if code := exitCodeOf(cmd.Wait()); code != 3 {
-		t.Fatalf("exit %d after SIGTERM, want 3 as after a first Ctrl-C\n%s", code, out)
-	}
-	checkAllRunningAndUntagged(t, url)
-	rep := onlyReport(t, runs)
-	if rep.Status != report.StatusAborted || !strings.Contains(rep.Reason, "interrupted") ||
-		!strings.Contains(rep.Reason, "terminated") || !strings.Contains(rep.Reason, "restored") {
-		t.Errorf("report %s: %q, want aborted by SIGTERM, with what was restored", rep.Status, rep.Reason)
-	}
-	if !strings.Contains(out.String(), "terminated: stopping after the current step") {
-		t.Errorf("no notice of the signal:\n%s", out)
-	}
-	records := readAudit(t, audit)
-	checkContained(t, records, rep)
-	checkStopCalls(t, records)
-	checkEveryStopRestarted(t, records)
-}
 
 // checkRestarted fails when an instance a StopInstances call stopped had
 // no successful StartInstances after it.
